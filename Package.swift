@@ -1,0 +1,43 @@
+// swift-tools-version: 6.0
+// klp-split: split a combined Linux kernel livepatch into one livepatch module per patched object.
+//
+// Layers, bottom to top (each depends only on the ones above it in this list):
+//   CLibELF, CKmod   C system libraries (libelf, libkmod), imported through modulemaps
+//   ELF              the only code that imports libelf: sections, symbols, relocations, modinfo
+//   KernelWorld      the target kernel: exports (Module.symvers), module deps (libkmod), symbol order
+//   Livepatch        a livepatch module read into values: klp_patch/klp_object/klp_func, references
+//   Planner          pure logic: references -> categories -> parts -> graph; no file I/O
+//   Convert          ELF rewriting: per-part modules, .klp.rela/.klp.sym, .modinfo, __versions
+//   KlpSplitCommands the subcommands (plan, build, check, ...) as ParsableCommands
+//   klp-split        a few lines of @main
+import PackageDescription
+
+let package = Package(
+    name: "klp-split",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "klp-split", targets: ["klp-split"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CLibELF", pkgConfig: "libelf", providers: [.apt(["libelf-dev"])]),
+        .systemLibrary(name: "CKmod", pkgConfig: "libkmod", providers: [.apt(["libkmod-dev"])]),
+        .target(name: "ELF", dependencies: ["CLibELF"]),
+        .target(name: "KernelWorld", dependencies: ["ELF", "CKmod"]),
+        .target(name: "Livepatch", dependencies: ["ELF", "KernelWorld"]),
+        .target(name: "Planner", dependencies: ["KernelWorld", "Livepatch"]),
+        .target(name: "Convert", dependencies: ["ELF", "Planner"]),
+        .target(name: "KlpSplitCommands", dependencies: [
+            "ELF", "KernelWorld", "Livepatch", "Planner", "Convert",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "klp-split", dependencies: ["KlpSplitCommands"]),
+        .testTarget(name: "ELFTests", dependencies: ["ELF"], resources: []),
+        .testTarget(name: "KernelWorldTests", dependencies: ["KernelWorld"]),
+        .testTarget(name: "LivepatchTests", dependencies: ["Livepatch"]),
+        .testTarget(name: "PlannerTests", dependencies: ["Planner"]),
+        .testTarget(name: "KlpSplitCommandsTests", dependencies: ["KlpSplitCommands"]),
+    ]
+)

@@ -1,0 +1,1 @@
+// Convert: see README.md in this folder.

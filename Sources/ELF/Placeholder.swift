@@ -1,0 +1,1 @@
+// ELF: see README.md in this folder.

@@ -1,0 +1,1 @@
+// KernelWorld: see README.md in this folder.

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// The `klp-split` command line: one subcommand per verb.
+public struct KlpSplit: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "klp-split",
+        abstract: "Split a combined Linux kernel livepatch into one livepatch module per patched object."
+    )
+    public init() {}
+}

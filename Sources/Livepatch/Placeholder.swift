@@ -1,0 +1,1 @@
+// Livepatch: see README.md in this folder.

@@ -1,0 +1,1 @@
+// Planner: see README.md in this folder.

@@ -1,0 +1,3 @@
+import KlpSplitCommands
+
+KlpSplit.main()
