@@ -269,10 +269,13 @@ make_initramfs() {
 	done
 	depmod -b "$r" "$KVER"
 	[ ! -d "$sd/rootfs" ] || cp -r "$sd/rootfs/." "$r/"
+	local lp ndeb
+	lp=$(cd "$r/lp" && ls | tr '\n' ' ')
+	ndeb=$(grep -c . "$r.contents" || true)
 	(cd "$r" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) > "$out.tmp"
 	mv "$out.tmp" "$out"
 	echo "initramfs $(rel "$out"): $(( $(stat -c %s "$out") / 1024 )) KiB;" \
-		"/lp: $(cd "$r/lp" && ls | tr '\n' ' ')Debian: ${DEBMODS[*]:-none} (+deps: $(grep -c . "$r.contents"))" >&2
+		"/lp: ${lp:-(none) }; Debian: ${DEBMODS[*]:-(none)} ($ndeb .ko files with dependencies)" >&2
 	rm -rf "$r" "$r.contents"
 }
 
