@@ -1,0 +1,43 @@
+/// Every way reading or writing an ELF file can fail, as one compiler-style line.
+///
+/// The message names the file and, where known, the section or symbol, then says what to do next:
+/// `lp.ko: error: not an ELF file (no \x7fELF magic); pass a kernel module (.ko)`.
+package struct ELFError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// What went wrong, for tests and callers that branch on it.
+    package enum Kind: Sendable, Equatable {
+        case unreadable
+        case notELF
+        case unsupported
+        case malformed
+        case writeFailed
+    }
+
+    package let kind: Kind
+    package let file: String
+    package let message: String
+
+    package var description: String { "\(file): error: \(message)" }
+
+    package static func unreadable(_ file: String, _ reason: String) -> ELFError {
+        ELFError(kind: .unreadable, file: file, message: "cannot read: \(reason)")
+    }
+
+    package static func notELF(_ file: String) -> ELFError {
+        ELFError(kind: .notELF, file: file,
+                 message: "not an ELF file (no \\x7fELF magic); pass a kernel module (.ko)")
+    }
+
+    package static func unsupported(_ file: String, _ what: String) -> ELFError {
+        ELFError(kind: .unsupported, file: file,
+                 message: "\(what); klp-split reads 64-bit little-endian x86-64 kernel modules (ET_REL)")
+    }
+
+    package static func malformed(_ file: String, _ what: String) -> ELFError {
+        ELFError(kind: .malformed, file: file,
+                 message: "malformed ELF: \(what); rebuild the module or check that the file is not truncated")
+    }
+
+    package static func writeFailed(_ file: String, _ what: String) -> ELFError {
+        ELFError(kind: .writeFailed, file: file, message: "cannot write: \(what)")
+    }
+}

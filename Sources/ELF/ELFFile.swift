@@ -1,0 +1,215 @@
+import CLibELF
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Calls `elf_version(EV_CURRENT)` once per process, as libelf requires before any other call.
+private let libelfReady: Bool = elf_version(UInt32(EV_CURRENT)) != UInt32(EV_NONE)
+
+/// A 64-bit little-endian ELF file opened read-only through libelf (`elf_begin(ELF_C_READ_MMAP)`).
+///
+/// Sections and symbols are read once, when the file is opened; relocations and section contents on
+/// demand. The object owns its file descriptor and `Elf*` and is not shared between threads
+/// (Debian's libelf is not built thread-safe).
+package final class ELFFile {
+    package let path: String
+    /// `e_type`: 1 (`ET_REL`) for a kernel module, 2 (`ET_EXEC`) for vmlinux.
+    package let fileType: UInt16
+    /// `e_machine`: 62 (`EM_X86_64`).
+    package let machine: UInt16
+    /// Every section header; `sections[0]` is the null section.
+    package let sections: [Section]
+    /// `.symtab`, in file order; `symbols[0]` is the null symbol. Empty when there is no symbol table.
+    package let symbols: [Symbol]
+    /// The index of `.symtab` in `sections`, if present.
+    package let symbolTableIndex: Int?
+
+    private let descriptor: Int32
+    private let elf: OpaquePointer
+
+    /// The corresponding C constant is `ET_REL`.
+    package static let relocatable: UInt16 = 1
+    /// The corresponding C constant is `EM_X86_64`.
+    package static let x86_64: UInt16 = 62
+
+    package init(path: String) throws(ELFError) {
+        guard libelfReady else { throw .unreadable(path, "libelf refused EV_CURRENT") }
+        self.path = path
+        var status = stat()
+        guard stat(path, &status) == 0 else { throw .unreadable(path, String(cString: strerror(errno))) }
+        guard (status.st_mode & S_IFMT) == S_IFREG else {
+            throw .unreadable(path, "not a regular file")
+        }
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .unreadable(path, String(cString: strerror(errno))) }
+        guard let handle = elf_begin(fd, ELF_C_READ_MMAP, nil) else {
+            close(fd)
+            throw .unreadable(path, ELFFile.libelfMessage())
+        }
+        var succeeded = false
+        defer {
+            if !succeeded {
+                elf_end(handle)
+                close(fd)
+            }
+        }
+        guard elf_kind(handle) == ELF_K_ELF else { throw .notELF(path) }
+        guard gelf_getclass(handle) == ELFCLASS64 else { throw .unsupported(path, "32-bit ELF (ELFCLASS32)") }
+        var header = GElf_Ehdr()
+        guard gelf_getehdr(handle, &header) != nil else { throw .malformed(path, "unreadable ELF header") }
+        guard header.e_ident.5 == UInt8(ELFDATA2LSB) else { throw .unsupported(path, "big-endian ELF") }
+        guard header.e_machine == ELFFile.x86_64 else {
+            throw .unsupported(path, "machine \(header.e_machine) is not x86-64 (EM_X86_64)")
+        }
+        let sections = try ELFFile.readSections(handle, path: path)
+        let symtab = sections.first { $0.type == .symbolTable }
+        if let symtab {
+            self.symbols = try ELFFile.readSymbols(handle, table: symtab, sections: sections, path: path)
+        } else {
+            self.symbols = []
+        }
+        self.symbolTableIndex = symtab?.index
+        self.sections = sections
+        self.fileType = header.e_type
+        self.machine = header.e_machine
+        self.descriptor = fd
+        self.elf = handle
+        succeeded = true
+    }
+
+    deinit {
+        elf_end(elf)
+        close(descriptor)
+    }
+
+    /// The first section with this name.
+    package func section(named name: String) -> Section? {
+        sections.first { $0.name == name }
+    }
+
+    /// The raw bytes of a section (empty for `SHT_NOBITS`), via `elf_rawdata`.
+    package func contents(of section: Section) throws(ELFError) -> [UInt8] {
+        if section.type == .noBits || section.size == 0 { return [] }
+        guard let scn = elf_getscn(elf, section.index), let data = elf_rawdata(scn, nil) else {
+            throw .malformed(path, "section \(section.name) data is unreadable (\(ELFFile.libelfMessage()))")
+        }
+        guard let base = data.pointee.d_buf, data.pointee.d_size == section.size else {
+            throw .malformed(path, "section \(section.name) extends past the end of the file")
+        }
+        return Array(UnsafeRawBufferPointer(start: base, count: Int(section.size)))
+    }
+
+    /// The entries of a relocation section, in file order.
+    ///
+    /// Every symbol index is checked against `.symtab` when the section links to it.
+    package func relocations(in section: Section) throws(ELFError) -> [Relocation] {
+        guard section.isRelocationSection else { return [] }
+        guard let scn = elf_getscn(elf, section.index), let data = elf_getdata(scn, nil) else {
+            throw .malformed(path, "relocation section \(section.name) is unreadable (\(ELFFile.libelfMessage()))")
+        }
+        let entrySize: UInt64 = section.type == .rela ? 24 : 16
+        guard section.size % entrySize == 0 else {
+            throw .malformed(path, "relocation section \(section.name) size \(section.size) is not a multiple of \(entrySize)")
+        }
+        let count = Int(section.size / entrySize)
+        let checkSymbols = section.link == symbolTableIndex
+        var result: [Relocation] = []
+        result.reserveCapacity(count)
+        for i in 0..<count {
+            let relocation: Relocation
+            if section.type == .rela {
+                var rela = GElf_Rela()
+                guard gelf_getrela(data, Int32(i), &rela) != nil else {
+                    throw .malformed(path, "relocation section \(section.name) entry \(i) is unreadable")
+                }
+                relocation = Relocation(offset: rela.r_offset, type: klp_gelf_r_type(rela.r_info),
+                                        symbolIndex: Int(klp_gelf_r_sym(rela.r_info)), addend: rela.r_addend)
+            } else {
+                var rel = GElf_Rel()
+                guard gelf_getrel(data, Int32(i), &rel) != nil else {
+                    throw .malformed(path, "relocation section \(section.name) entry \(i) is unreadable")
+                }
+                relocation = Relocation(offset: rel.r_offset, type: klp_gelf_r_type(rel.r_info),
+                                        symbolIndex: Int(klp_gelf_r_sym(rel.r_info)), addend: 0)
+            }
+            if checkSymbols && relocation.symbolIndex >= symbols.count {
+                throw .malformed(path, "\(section.name) entry \(i) names symbol \(relocation.symbolIndex), but .symtab has \(symbols.count)")
+            }
+            result.append(relocation)
+        }
+        return result
+    }
+
+    private static func readSections(_ elf: OpaquePointer, path: String) throws(ELFError) -> [Section] {
+        var count = 0
+        var namesIndex = 0
+        guard elf_getshdrnum(elf, &count) == 0, elf_getshdrstrndx(elf, &namesIndex) == 0 else {
+            throw .malformed(path, "section header table is unreadable (\(libelfMessage()))")
+        }
+        guard count > 0 else { throw .malformed(path, "no section headers") }
+        guard namesIndex < count else { throw .malformed(path, "e_shstrndx \(namesIndex) is out of range") }
+        var sections: [Section] = []
+        sections.reserveCapacity(count)
+        for index in 0..<count {
+            var header = GElf_Shdr()
+            guard let scn = elf_getscn(elf, index), gelf_getshdr(scn, &header) != nil else {
+                throw .malformed(path, "section header \(index) is unreadable (\(libelfMessage()))")
+            }
+            let name: String
+            if index == 0 {
+                name = ""
+            } else if let cName = elf_strptr(elf, namesIndex, Int(header.sh_name)) {
+                name = String(cString: cName)
+            } else {
+                throw .malformed(path, "section \(index) has a name outside .shstrtab")
+            }
+            sections.append(Section(
+                index: index, name: name, type: SectionType(rawValue: header.sh_type),
+                flags: SectionFlags(rawValue: header.sh_flags), address: header.sh_addr,
+                fileOffset: header.sh_offset, size: header.sh_size, link: Int(header.sh_link),
+                info: Int(header.sh_info), alignment: header.sh_addralign, entrySize: header.sh_entsize))
+        }
+        return sections
+    }
+
+    private static func readSymbols(_ elf: OpaquePointer, table: Section, sections: [Section],
+                                    path: String) throws(ELFError) -> [Symbol] {
+        guard table.link > 0, table.link < sections.count, sections[table.link].type == .stringTable else {
+            throw .malformed(path, "\(table.name) sh_link \(table.link) does not name a string table")
+        }
+        guard table.size % 24 == 0 else {
+            throw .malformed(path, "\(table.name) size \(table.size) is not a multiple of 24 (sizeof(Elf64_Sym))")
+        }
+        guard let scn = elf_getscn(elf, table.index), let data = elf_getdata(scn, nil) else {
+            throw .malformed(path, "\(table.name) is unreadable (\(libelfMessage()))")
+        }
+        let count = Int(table.size / 24)
+        var symbols: [Symbol] = []
+        symbols.reserveCapacity(count)
+        for index in 0..<count {
+            var entry = GElf_Sym()
+            guard gelf_getsym(data, Int32(index), &entry) != nil else {
+                throw .malformed(path, "\(table.name) entry \(index) is unreadable")
+            }
+            let name: String
+            if entry.st_name == 0 {
+                name = ""
+            } else if let cName = elf_strptr(elf, table.link, Int(entry.st_name)) {
+                name = String(cString: cName)
+            } else {
+                throw .malformed(path, "symbol \(index) has a name outside \(sections[table.link].name)")
+            }
+            symbols.append(Symbol(
+                index: index, name: name, value: entry.st_value, size: entry.st_size,
+                type: SymbolType(rawValue: klp_gelf_st_type(entry.st_info)),
+                binding: SymbolBinding(rawValue: klp_gelf_st_bind(entry.st_info)),
+                other: entry.st_other, sectionIndex: SectionIndex(rawValue: entry.st_shndx)))
+        }
+        return symbols
+    }
+
+    private static func libelfMessage() -> String {
+        guard let message = elf_errmsg(-1) else { return "unknown libelf error" }
+        return String(cString: message)
+    }
+}

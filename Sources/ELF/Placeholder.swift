@@ -1,1 +1,0 @@
-// ELF: see README.md in this folder.

@@ -1,0 +1,480 @@
+#!/bin/bash
+# usage: harness/run.sh [-v] [--recheck] [--list] [SCENARIO...]
+#
+# Kernel acceptance harness: boots the Debian kernel (after harness/setup.sh)
+# under qemu TCG once per scenario and checks the scenario's expected facts
+# against the guest's console log. A scenario is a directory (docs/harness.md):
+#   modules    what goes into the initramfs: .ko paths, build:<dir>, Debian module names
+#   guest.sh   the guest steps (busybox sh, helpers from harness/lib/guest.sh)
+#   expect     the facts that must hold in the console log (syntax: harness/lib/facts.sh)
+#   artifacts  optional: files the guest sends to the host (emit_artifact)
+#   rootfs/    optional: copied over the initramfs root (e.g. etc/modprobe.d/)
+#
+# SCENARIO is a name (looked up in harness/scenarios/, then in each directory of
+# $KLP_SPLIT_SCENARIOS) or a path to a scenario directory. Default: every
+# scenario in those directories. Prints one PASS/FAIL line per scenario and
+# finally "N passed, N failed"; exits 1 if anything failed or could not run.
+#
+#   -v          also copy the guest console to stderr while it runs
+#   --recheck   no build, no boot: check the facts against the kept logs
+#   --list      list the scenarios that would run, and exit
+#
+# env: KVER                     kernel ABI name (6.1.0-56-amd64)
+#      KLP_SPLIT_CACHE          cache (${XDG_CACHE_HOME:-$HOME/.cache}/klp-split); logs go
+#                               to $KLP_SPLIT_CACHE/harness/logs/<scenario>.log
+#      KLP_SPLIT_SCENARIOS      extra scenario directories, ':'-separated
+#      KLP_SPLIT_UPDATE_FIXTURES=1  copy artifacts that declare a repo path there
+#                               (only when all facts of the scenario hold)
+#      KLP_SPLIT_TIMEOUT        seconds per boot (120)
+#      KLP_SPLIT_ACCEL          tcg (default); kvm is untested and did not boot on nested PVM
+#      any variable named in a modules file, e.g. KLP_SPLIT_OUT for $KLP_SPLIT_OUT/foo.ko
+set -euo pipefail
+HARNESS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(dirname "$HARNESS")
+KVER=${KVER:-6.1.0-56-amd64}
+KLP_SPLIT_CACHE=${KLP_SPLIT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/klp-split}
+KDIR=/usr/src/linux-headers-$KVER
+KROOT=$KLP_SPLIT_CACHE/kernel/$KVER
+IMAGE=$KROOT/image
+MODDIR=$IMAGE/lib/modules/$KVER
+VMLINUX=$KROOT/vmlinux
+HW=$KLP_SPLIT_CACHE/harness
+TIMEOUT=${KLP_SPLIT_TIMEOUT:-120}
+ACCEL=${KLP_SPLIT_ACCEL:-tcg}
+BUSYBOX=/bin/busybox
+END_MARKER='### harness: done'
+# kernel messages that fail every scenario (WARN()s print "Call Trace:" too)
+CRASH_ERE='Kernel panic|Oops|BUG:|general protection fault|Call Trace:'
+# serial ports for artifacts, in the order of the scenario's artifacts file
+ART_TTYS=(/dev/ttyS1 /dev/ttyS2 /dev/ttyS3)
+
+# shellcheck source=lib/facts.sh
+. "$HARNESS/lib/facts.sh"
+
+usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
+now() { date +%s.%N; }
+dt() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+rel() { local p=$1; [[ $p == "$REPO"/* ]] && p=${p#"$REPO"/}; printf '%s' "$p"; }
+say() { printf '  %s\n' "$*"; }
+die() { printf 'harness/run.sh: error: %s\n' "$*" >&2; exit 1; }
+
+VERBOSE=0 RECHECK=0 LIST=0
+ARGS=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	-h | --help) usage; exit 0 ;;
+	-v) VERBOSE=1 ;;
+	--recheck) RECHECK=1 ;;
+	--list) LIST=1 ;;
+	--) shift; ARGS+=("$@"); break ;;
+	-*) echo "harness/run.sh: unknown option '$1'" >&2; usage >&2; exit 64 ;;
+	*) ARGS+=("$1") ;;
+	esac
+	shift
+done
+
+# ---- which scenarios --------------------------------------------------------------
+SCEN_DIRS=("$HARNESS/scenarios")
+if [ -n "${KLP_SPLIT_SCENARIOS:-}" ]; then
+	IFS=: read -r -a extra <<< "$KLP_SPLIT_SCENARIOS"
+	for d in "${extra[@]}"; do
+		[ -n "$d" ] || continue
+		[ -d "$d" ] || die "KLP_SPLIT_SCENARIOS names '$d', which is not a directory"
+		SCEN_DIRS+=("$(cd "$d" && pwd)")
+	done
+fi
+NAMES=() PATHS=()
+add_scenario() { # add_scenario DIR
+	local d=$1 n
+	n=$(basename "$d")
+	for x in "${NAMES[@]}"; do
+		[ "$x" != "$n" ] || die "two scenarios are named '$n' (second: $d)"
+	done
+	NAMES+=("$n")
+	PATHS+=("$d")
+}
+if [ ${#ARGS[@]} -eq 0 ]; then
+	for sd in "${SCEN_DIRS[@]}"; do
+		for d in "$sd"/*/; do
+			[ -f "$d/guest.sh" ] || [ -f "$d/expect" ] || continue
+			add_scenario "${d%/}"
+		done
+	done
+	[ ${#NAMES[@]} -gt 0 ] || die "no scenarios found in ${SCEN_DIRS[*]}"
+else
+	for a in "${ARGS[@]}"; do
+		if [[ $a == */* ]]; then
+			[ -d "$a" ] || die "scenario directory '$a' not found"
+			add_scenario "$(cd "$a" && pwd)"
+			continue
+		fi
+		found=
+		for sd in "${SCEN_DIRS[@]}"; do
+			[ -d "$sd/$a" ] && { found=$sd/$a; break; }
+		done
+		[ -n "$found" ] || die "no scenario '$a' in ${SCEN_DIRS[*]} (see --list)"
+		add_scenario "$found"
+	done
+fi
+if [ "$LIST" = 1 ]; then
+	for i in "${!NAMES[@]}"; do printf '%-32s %s\n' "${NAMES[$i]}" "$(rel "${PATHS[$i]}")"; done
+	exit 0
+fi
+
+# ---- can we run a kernel at all? (never let a missing kernel look like a pass) ---------
+preflight() {
+	local c
+	for c in qemu-system-x86_64 cpio depmod modinfo make strip awk md5sum timeout; do
+		command -v "$c" >/dev/null || { echo "'$c' not found in PATH"; return 1; }
+	done
+	[ -x "$BUSYBOX" ] || { echo "$BUSYBOX missing (busybox-static)"; return 1; }
+	! ldd "$BUSYBOX" >/dev/null 2>&1 || { echo "$BUSYBOX is dynamically linked; need busybox-static"; return 1; }
+	[ -s "$VMLINUX" ] || { echo "no kernel: $VMLINUX missing"; return 1; }
+	[ -s "$MODDIR/modules.dep" ] || { echo "no unpacked Debian modules: $MODDIR/modules.dep missing"; return 1; }
+	qemu-system-x86_64 -accel help 2>/dev/null | grep -qx "$ACCEL" ||
+		{ echo "qemu-system-x86_64 cannot run or lacks accelerator '$ACCEL'"; return 1; }
+}
+NPASS=0 NFAIL=0
+if [ "$RECHECK" = 0 ] && ! why=$(preflight); then
+	{
+		echo "harness: ERROR: kernel scenarios cannot run: $why"
+		echo "harness: ERROR: run harness/setup.sh (KLP_SPLIT_CACHE=$KLP_SPLIT_CACHE, KVER=$KVER)"
+		echo "harness: ERROR: NO KERNEL TEST RAN; every scenario counts as failed"
+	} >&2
+	for n in "${NAMES[@]}"; do echo "FAIL $n: not run ($why)"; done
+	echo "0 passed, ${#NAMES[@]} failed"
+	exit 1
+fi
+mkdir -p "$HW/logs" "$HW/artifacts" "$HW/build" "$HW/work"
+
+# ---- modules file ---------------------------------------------------------------------
+# expand $VAR / ${VAR} in S (no other shell syntax); fails naming an unset variable
+expand_vars() {
+	local s=$1 out= v
+	while [[ $s =~ ^([^\$]*)\$(\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))(.*)$ ]]; do
+		v=${BASH_REMATCH[3]:-${BASH_REMATCH[4]}}
+		[ -n "${!v+x}" ] || { echo "\$$v is not set" >&2; return 1; }
+		out+=${BASH_REMATCH[1]}${!v}
+		s=${BASH_REMATCH[5]}
+	done
+	printf '%s' "$out$s"
+}
+abspath() { if [[ $1 == /* ]]; then printf '%s' "$1"; else printf '%s' "$REPO/$1"; fi; }
+
+# build_dir DIR: kbuild DIR against $KDIR (cached by the hash of DIR's files);
+# prints the stripped .ko paths
+build_dir() {
+	local src=$1 name hash out tmp
+	name=$(basename "$src")
+	hash=$( (cd "$src" && find . -type f ! -name '*.o' ! -name '*.ko' ! -name '*.cmd' -print0 |
+		LC_ALL=C sort -z | xargs -0 sha256sum; echo "$KVER") | sha256sum | cut -c1-12)
+	out=$HW/build/$name-$hash
+	if [ -f "$out/.done" ]; then
+		echo "build $(rel "$src"): cached in $out" >&2
+	else
+		echo "build $(rel "$src"): make -C $KDIR M=$out/src modules" >&2
+		tmp=$(mktemp -d "$HW/build/.$name.XXXXXX")
+		cp -r "$src" "$tmp/src"
+		if ! make -C "$KDIR" M="$tmp/src" modules > "$tmp/make.log" 2>&1; then
+			tail -20 "$tmp/make.log" >&2
+			echo "kbuild of $(rel "$src") failed (log: $tmp/make.log)" >&2
+			return 1
+		fi
+		mkdir -p "$tmp/ko"
+		for k in "$tmp"/src/*.ko; do
+			[ -f "$k" ] || { echo "kbuild of $(rel "$src") produced no .ko" >&2; return 1; }
+			# debug info is ~95% of a .ko; the guest does not need it
+			strip --strip-debug -o "$tmp/ko/$(basename "$k")" "$k"
+		done
+		touch "$tmp/.done"
+		rm -rf "$out"
+		mv "$tmp" "$out" 2>/dev/null || rm -rf "$tmp"   # a concurrent run won: use its build
+	fi
+	ls "$out"/ko/*.ko
+}
+
+# read_modules SCENARIO_DIR: fills KOS (host .ko paths) and DEBMODS (names)
+read_modules() {
+	local f=$1/modules n=0 raw e p k
+	KOS=() DEBMODS=()
+	[ -f "$f" ] || return 0
+	while IFS= read -r raw || [ -n "$raw" ]; do
+		n=$((n + 1))
+		e=${raw%%#*}
+		e=$(printf '%s' "$e" | tr -d '\r' | sed 's/^[[:space:]]*//; s/[[:space:]]*$//')
+		[ -n "$e" ] || continue
+		e=$(expand_vars "$e") || { echo "$(rel "$f"):$n: cannot expand '$raw'" >&2; return 1; }
+		case $e in
+		build:*)
+			p=$(abspath "${e#build:}")
+			[ -d "$p" ] || { echo "$(rel "$f"):$n: build directory '$p' not found" >&2; return 1; }
+			[ -f "$KDIR/Makefile" ] || { echo "$(rel "$f"):$n: $KDIR missing (run harness/setup.sh)" >&2; return 1; }
+			k=$(build_dir "$p") || return 1
+			while IFS= read -r p; do KOS+=("$p"); done <<< "$k"
+			;;
+		*/* | *.ko)
+			p=$(abspath "$e")
+			[ -f "$p" ] || { echo "$(rel "$f"):$n: module file '$p' not found" >&2; return 1; }
+			KOS+=("$p") ;;
+		*[!A-Za-z0-9_-]*)
+			echo "$(rel "$f"):$n: '$e' is neither a path, build:<dir> nor a module name" >&2
+			return 1 ;;
+		*) DEBMODS+=("$e") ;;
+		esac
+	done < "$f"
+}
+
+# ---- initramfs ------------------------------------------------------------------------
+# make_initramfs SCENARIO_DIR NAME OUT.cpio (uses KOS, DEBMODS, ART_NAMES)
+make_initramfs() {
+	local sd=$1 name=$2 out=$3 r a k i
+	r=$(mktemp -d "$HW/work/.initramfs.XXXXXX")
+	mkdir -p "$r"/{bin,dev,proc,sys,run,mnt,tmp,lp,scenario,etc/harness,lib/harness,lib/modules/"$KVER"/extra}
+	ln -s bin "$r/sbin"
+	cp "$BUSYBOX" "$r/bin/busybox"
+	for a in $("$r/bin/busybox" --list); do
+		[ "$a" = busybox ] || ln -s busybox "$r/bin/$a"
+	done
+	install -m 755 "$HARNESS/lib/init.sh" "$r/init"
+	install -m 644 "$HARNESS/lib/guest.sh" "$r/lib/harness/guest.sh"
+	install -m 644 "$sd/guest.sh" "$r/scenario/guest.sh"
+	echo "$name" > "$r/etc/harness/scenario"
+	: > "$r/etc/harness/artifacts"
+	for i in "${!ART_NAMES[@]}"; do
+		echo "${ART_NAMES[$i]} ${ART_TTYS[$i]}" >> "$r/etc/harness/artifacts"
+	done
+	for k in "${KOS[@]}"; do
+		[ ! -e "$r/lp/$(basename "$k")" ] ||
+			{ echo "two modules named $(basename "$k") in $(rel "$sd")/modules" >&2; return 1; }
+		cp "$k" "$r/lp/"
+		cp "$k" "$r/lib/modules/$KVER/extra/"
+	done
+	declare -A seen=()
+	add_debmod() { # NAME: the Debian module and (recursively) its dependencies
+		local m=${1//-/_} f dep
+		[ -z "${seen[$m]:-}" ] || return 0
+		seen[$m]=1
+		f=$(modinfo -b "$IMAGE" -k "$KVER" -F filename "$m" 2>/dev/null) ||
+			{ echo "Debian module '$m' not found in $MODDIR" >&2; return 1; }
+		f=${f%%$'\n'*}
+		[ "$f" != "(builtin)" ] || return 0
+		install -D -m 644 "$f" "$r/lib/modules/$KVER/${f#"$MODDIR"/}"
+		echo "  /lib/modules/$KVER/${f#"$MODDIR"/}" >> "$r.contents"
+		for dep in $(modinfo -F depends "$f" | tr ',' ' '); do add_debmod "$dep" || return 1; done
+	}
+	: > "$r.contents"
+	for k in "${DEBMODS[@]}"; do add_debmod "$k" || return 1; done
+	for a in modules.builtin modules.builtin.modinfo modules.order; do
+		[ ! -f "$MODDIR/$a" ] || cp "$MODDIR/$a" "$r/lib/modules/$KVER/"
+	done
+	depmod -b "$r" "$KVER"
+	[ ! -d "$sd/rootfs" ] || cp -r "$sd/rootfs/." "$r/"
+	(cd "$r" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) > "$out.tmp"
+	mv "$out.tmp" "$out"
+	echo "initramfs $(rel "$out"): $(( $(stat -c %s "$out") / 1024 )) KiB;" \
+		"/lp: $(cd "$r/lp" && ls | tr '\n' ' ')Debian: ${DEBMODS[*]:-none} (+deps: $(grep -c . "$r.contents"))" >&2
+	rm -rf "$r" "$r.contents"
+}
+
+# ---- one scenario ---------------------------------------------------------------------
+# read_artifacts SCENARIO_DIR: ART_NAMES, ART_UPDATE (repo path or "")
+read_artifacts() {
+	local f=$1/artifacts raw e n=0 name upd
+	ART_NAMES=() ART_UPDATE=()
+	[ -f "$f" ] || return 0
+	while IFS= read -r raw || [ -n "$raw" ]; do
+		n=$((n + 1))
+		e=${raw%%#*}
+		read -r name upd rest <<< "$e" || true
+		[ -n "${name:-}" ] || continue
+		[[ $name =~ ^[A-Za-z0-9_.-]+$ ]] && [ -z "${rest:-}" ] ||
+			{ echo "$(rel "$f"):$n: expected '<name> [<repo path to update>]'" >&2; return 1; }
+		ART_NAMES+=("$name")
+		ART_UPDATE+=("${upd:-}")
+	done < "$f"
+	[ ${#ART_NAMES[@]} -le ${#ART_TTYS[@]} ] ||
+		{ echo "$(rel "$f"): at most ${#ART_TTYS[@]} artifacts" >&2; return 1; }
+}
+
+# boot INITRD LOG ARTDIR: qemu TCG, PVH vmlinux; console -> LOG; sets QRC, BOOT_S
+boot() {
+	local initrd=$1 log=$2 artdir=$3 i serial=(-serial mon:stdio) acc t0
+	for i in "${!ART_NAMES[@]}"; do serial+=(-serial "file:$artdir/${ART_NAMES[$i]}"); done
+	case $ACCEL in
+	tcg) acc=(-accel tcg -cpu max) ;;
+	kvm) acc=(-accel kvm -cpu host) ;;
+	*) echo "KLP_SPLIT_ACCEL must be tcg or kvm" >&2; QRC=2; return ;;
+	esac
+	local cmd=(qemu-system-x86_64 "${acc[@]}" -m 1G -smp 2 -nographic -no-reboot -nic none
+		"${serial[@]}" -kernel "$VMLINUX" -initrd "$initrd"
+		-append "console=ttyS0 panic=-1 quiet")
+	echo "+ timeout $TIMEOUT ${cmd[*]}" > "$log.cmd"
+	t0=$(now)
+	set +e
+	# drop CRs and SeaBIOS's terminal escapes
+	if [ "$VERBOSE" = 1 ]; then
+		timeout --kill-after=5 "$TIMEOUT" "${cmd[@]}" < /dev/null 2>&1 |
+			sed -u 's/\r//g; s/\x1bc//g; s/\x1b\[[0-9;?]*[A-Za-z]//g' | tee "$log" >&2
+	else
+		timeout --kill-after=5 "$TIMEOUT" "${cmd[@]}" < /dev/null 2>&1 |
+			sed -u 's/\r//g; s/\x1bc//g; s/\x1b\[[0-9;?]*[A-Za-z]//g' > "$log"
+	fi
+	QRC=${PIPESTATUS[0]}
+	set -e
+	BOOT_S=$(dt "$t0" "$(now)")
+	# the kernel's last line ("reboot: Power down") has no newline
+	if [ -s "$log" ] && [ -n "$(tail -c 1 "$log")" ]; then echo >> "$log"; fi
+}
+
+# check_scenario SCENARIO_DIR LOG ARTDIR: evaluates implicit + expect facts;
+# sets K_OK, K_ALL, FAILS (descriptions), FAIL_DETAILS
+check_scenario() {
+	local sd=$1 log=$2 artdir=$3 f=$1/expect raw n=0 desc= what target i got sum r a gb gm
+	K_OK=0 K_ALL=0 FAILS=() FAIL_DETAILS=()
+	verdict() { # verdict OK? DESCRIPTION DETAIL
+		K_ALL=$((K_ALL + 1))
+		if [ "$1" = 0 ]; then K_OK=$((K_OK + 1)); else FAILS+=("$2"); FAIL_DETAILS+=("$3"); fi
+	}
+	if [ ! -s "$log" ]; then
+		verdict 1 "console log exists" "no console log at $log"
+		return
+	fi
+	grep -aqxF -- "$END_MARKER" "$log" && r=0 || r=1
+	verdict $r "guest ran to '$END_MARKER'" \
+		"no '$END_MARKER' line (guest hung, panicked or /init exited; qemu rc=${QRC:-?})"
+	if [ "$RECHECK" = 0 ]; then
+		[ "$QRC" = 0 ] && r=0 || r=1
+		verdict $r "qemu exited with 0" \
+			"qemu rc=$QRC$([ "$QRC" != 124 ] || echo " (timeout after $TIMEOUT s; KLP_SPLIT_TIMEOUT)")"
+	fi
+	got=$(grep -aE -m 1 -- "$CRASH_ERE" "$log" || true)
+	[ -z "$got" ] && r=0 || r=1
+	verdict $r \
+		"no kernel panic, Oops, BUG or Call Trace" "found: $got"
+	for i in "${!ART_NAMES[@]}"; do
+		a=${ART_NAMES[$i]}
+		what=$(grep -aE -m 1 "^### artifact $a: [0-9]+ bytes md5 [0-9a-f]+ via " "$log" || true)
+		if [ -z "$what" ]; then
+			verdict 1 "artifact $a arrived intact" "the guest never announced '### artifact $a: ...' (emit_artifact $a ...)"
+		elif [ ! -f "$artdir/$a" ]; then
+			verdict 1 "artifact $a arrived intact" "$artdir/$a missing"
+		else
+			sum=$(md5sum < "$artdir/$a" | cut -d' ' -f1)
+			read -r _ _ _ gb _ _ gm _ <<< "$what"
+			[ "$sum" = "$gm" ] && [ "$(stat -c %s "$artdir/$a")" = "$gb" ] && r=0 || r=1
+			verdict $r "artifact $a arrived intact" \
+				"guest sent $gb bytes md5 $gm; host got $(stat -c %s "$artdir/$a") bytes md5 $sum"
+		fi
+	done
+	[ -f "$f" ] || return 0
+	while IFS= read -r raw || [ -n "$raw" ]; do
+		n=$((n + 1))
+		raw=${raw%$'\r'}
+		if [[ $raw =~ ^[[:space:]]*$ ]]; then desc=; continue; fi
+		if [[ $raw =~ ^[[:space:]]*#[[:space:]]?(.*)$ ]]; then
+			desc="${desc:+$desc }${BASH_REMATCH[1]}"
+			continue
+		fi
+		_fact_parse "$raw" || { verdict 1 "expect:$n" "$FACT_ERR"; desc=; continue; }
+		target=$log
+		if [ -n "$FACT_TARGET" ]; then
+			target=$artdir/$FACT_TARGET
+			if [ ! -f "$target" ]; then
+				verdict 1 "${desc:-${raw#"${raw%%[![:space:]]*}"}}" "expect:$n: no artifact '$FACT_TARGET'"
+				desc=
+				continue
+			fi
+		fi
+		fact_eval "$target" && r=0 || r=1
+		verdict $r "${desc:-${raw#"${raw%%[![:space:]]*}"}}" "expect:$n: ${raw#"${raw%%[![:space:]]*}"} -- $FACT_GOT"
+		desc=
+	done < "$f"
+}
+
+run_scenario() { # run_scenario NAME DIR
+	local name=$1 sd=$2 t0 log art work problems r
+	t0=$(now)
+	log=$HW/logs/$name.log
+	art=$HW/artifacts/$name
+	work=$HW/work/$name
+	echo "== $name ($(rel "$sd"))"
+	# static checks first: a typo must not cost a boot
+	problems=$(
+		[ -f "$sd/guest.sh" ] || echo "$(rel "$sd")/guest.sh missing"
+		[ -f "$sd/expect" ] || echo "$(rel "$sd")/expect missing"
+		[ ! -f "$sd/guest.sh" ] || "$BUSYBOX" sh -n "$sd/guest.sh" 2>&1 | sed "s|^|$(rel "$sd")/guest.sh: |"
+		[ ! -f "$sd/expect" ] || facts_validate "$sd/expect" | sed "s|^$sd/||; s|^|$(rel "$sd")/|"
+		true
+	)
+	if ! read_artifacts "$sd" 2> "$work.err"; then problems+=$'\n'$(cat "$work.err"); fi
+	problems=$(printf '%s' "$problems" | sed '/^$/d')
+	if [ -n "$problems" ]; then
+		printf '%s\n' "$problems" | sed 's/^/  /'
+		echo "FAIL $name: malformed scenario ($(printf '%s\n' "$problems" | wc -l) problems)"
+		NFAIL=$((NFAIL + 1))
+		return
+	fi
+	if [ "$RECHECK" = 0 ]; then
+		mkdir -p "$work"
+		rm -rf "$art"
+		mkdir -p "$art"
+		rm -f "$log"
+		# build + initramfs in a subshell so that set -e stops at the first problem
+		set +e
+		(set -e; read_modules "$sd"; make_initramfs "$sd" "$name" "$work/initramfs.cpio") \
+			2> "$work/prepare.log"
+		r=$?
+		set -e
+		if [ "$r" != 0 ]; then
+			sed 's/^/  /' "$work/prepare.log"
+			echo "FAIL $name: could not build its modules or initramfs (see above)"
+			NFAIL=$((NFAIL + 1))
+			return
+		fi
+		sed 's/^/  /' "$work/prepare.log"
+		boot "$work/initramfs.cpio" "$log" "$art"
+		say "boot: qemu rc=$QRC in $BOOT_S s; console log: $log"
+	else
+		say "recheck: console log $log"
+	fi
+	check_scenario "$sd" "$log" "$art"
+	local total
+	total=$(dt "$t0" "$(now)")
+	if [ ${#FAILS[@]} -eq 0 ]; then
+		echo "PASS $name ($K_OK/$K_ALL facts, $total s)"
+		NPASS=$((NPASS + 1))
+		update_fixtures "$name" "$art"
+	else
+		echo "FAIL $name: $(printf '%s; ' "${FAILS[@]}" | sed 's/; $//') ($K_OK/$K_ALL facts, $total s)"
+		local d
+		for d in "${FAIL_DETAILS[@]}"; do say "$d"; done
+		[ "${KLP_SPLIT_UPDATE_FIXTURES:-0}" != 1 ] || [ ${#ART_NAMES[@]} -eq 0 ] ||
+			say "not updating fixtures from $name: its facts failed"
+		NFAIL=$((NFAIL + 1))
+	fi
+}
+
+# update_fixtures NAME ARTDIR: with KLP_SPLIT_UPDATE_FIXTURES=1, copy each artifact
+# that names a repo path in the scenario's artifacts file
+update_fixtures() {
+	local name=$1 art=$2 i dst
+	for i in "${!ART_NAMES[@]}"; do
+		[ -n "${ART_UPDATE[$i]}" ] || continue
+		if [ "${KLP_SPLIT_UPDATE_FIXTURES:-0}" = 1 ]; then
+			dst=$REPO/${ART_UPDATE[$i]}
+			mkdir -p "$(dirname "$dst")"
+			cp "$art/${ART_NAMES[$i]}" "$dst"
+			say "updated ${ART_UPDATE[$i]} from artifact ${ART_NAMES[$i]} ($(stat -c %s "$dst") bytes)"
+		else
+			say "artifact ${ART_NAMES[$i]}: $art/${ART_NAMES[$i]} (KLP_SPLIT_UPDATE_FIXTURES=1 copies it to ${ART_UPDATE[$i]})"
+		fi
+	done
+}
+
+T_ALL=$(now)
+for i in "${!NAMES[@]}"; do
+	run_scenario "${NAMES[$i]}" "${PATHS[$i]}"
+done
+echo "(${#NAMES[@]} scenarios in $(dt "$T_ALL" "$(now)") s; logs in $HW/logs/)"
+echo "$NPASS passed, $NFAIL failed"
+[ "$NFAIL" = 0 ]
