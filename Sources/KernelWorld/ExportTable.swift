@@ -1,0 +1,148 @@
+/// Every symbol the target kernel exports, read from one or more Module.symvers files.
+///
+/// Reads the three layouts modpost has written (scripts/mod/modpost.c `write_dump()`), as kpatch's
+/// lookup.c `symvers_read()` does, telling them apart by the column that holds the export macro:
+///
+/// | kernels     | columns (tab-separated)                          |
+/// |-------------|--------------------------------------------------|
+/// | up to 5.3   | `CRC  symbol  module  type`                      |
+/// | 5.4 – 5.9   | `CRC  symbol  namespace  module  type`           |
+/// | 5.10 and on | `CRC  symbol  module  type  namespace` (6.1)     |
+///
+/// Several files merge into one table (the kernel's own file first, then `--symvers` files and
+/// KBUILD_EXTRA_SYMBOLS of out-of-tree modules); `lookup(_:)` reports a symbol exported by two
+/// different owners as a conflict instead of picking one.
+package struct ExportTable: Sendable {
+    /// Every line read, in file order, files in the order merged.
+    package private(set) var exports: [Export] = []
+    /// Indices into `exports`, by symbol name.
+    private var indicesBySymbol: [String: [Int]] = [:]
+
+    /// An empty table.
+    package init() {}
+
+    /// Reads the Module.symvers file at `path`.
+    ///
+    /// - Parameter allowEmpty: accept a file without exports (modpost writes one for an external
+    ///   module that exports nothing); the kernel's own Module.symvers is never empty.
+    package init(contentsOf path: String, allowEmpty: Bool = false) throws(KernelWorldError) {
+        try self.init(file: TextFile(contentsOf: path), allowEmpty: allowEmpty)
+    }
+
+    /// Parses Module.symvers text; `file` names it in messages and in each `Export.origin`.
+    package init(parsing text: String, file: String, allowEmpty: Bool = false) throws(KernelWorldError) {
+        try self.init(file: TextFile(name: file, text: text), allowEmpty: allowEmpty)
+    }
+
+    init(file: TextFile, allowEmpty: Bool) throws(KernelWorldError) {
+        if file.isBlank {
+            if allowEmpty { return }
+            throw .emptyFile(file.name, nextStep: KernelWorldError.regenerateSymvers)
+        }
+        try file.forEachLine { (number, line) throws(KernelWorldError) in
+            let line = line.withoutCarriageReturn
+            if line.isBlank { return }
+            append(try Self.parse(line, file: file.name, number: number))
+        }
+    }
+
+    /// Appends the exports of `other` after this table's own.
+    package mutating func merge(_ other: ExportTable) {
+        for export in other.exports { append(export) }
+    }
+
+    /// The tables merged in order: the first one's lines come first.
+    package static func merging(_ tables: [ExportTable]) -> ExportTable {
+        var merged = ExportTable()
+        for table in tables { merged.merge(table) }
+        return merged
+    }
+
+    /// Number of lines read (a symbol listed by two files counts twice).
+    package var count: Int { exports.count }
+
+    /// Number of distinct symbol names.
+    package var symbolCount: Int { indicesBySymbol.count }
+
+    /// Every object that exports something.
+    package var owners: Set<ObjectName> { Set(exports.map(\.owner)) }
+
+    /// Every line for `symbol`, in the order read.
+    package func exports(of symbol: String) -> [Export] {
+        (indicesBySymbol[symbol] ?? []).map { exports[$0] }
+    }
+
+    /// Every export of `owner`, in the order read.
+    package func exports(ownedBy owner: ObjectName) -> [Export] {
+        exports.filter { $0.owner == owner }
+    }
+
+    /// Who exports `symbol`: nobody, one owner, or several different owners.
+    package func lookup(_ symbol: String) -> ExportLookup {
+        let found = exports(of: symbol)
+        guard let first = found.first else { return .none }
+        var perOwner: [Export] = []
+        for export in found where !perOwner.contains(where: { $0.owner == export.owner }) {
+            perOwner.append(export)
+        }
+        return perOwner.count == 1 ? .unique(first) : .conflicting(perOwner)
+    }
+
+    /// Every symbol exported by more than one owner, sorted by name, with one export per owner.
+    package var conflicts: [(symbol: String, exports: [Export])] {
+        indicesBySymbol.keys.sorted().compactMap { symbol in
+            if case .conflicting(let exports) = lookup(symbol) { return (symbol, exports) }
+            return nil
+        }
+    }
+
+    private mutating func append(_ export: Export) {
+        indicesBySymbol[export.symbol, default: []].append(exports.count)
+        exports.append(export)
+    }
+
+    /// Parses one non-blank line in any of the three layouts.
+    private static func parse(_ line: ArraySlice<UInt8>, file: String, number: Int) throws(KernelWorldError) -> Export {
+        let fields = line.fields(separatedBy: UInt8(ascii: "\t"))
+        guard fields.count == 4 || fields.count == 5 else {
+            throw .malformedSymversLine(file, line: number, detail: "\(fields.count) tab-separated column\(fields.count == 1 ? "" : "s")")
+        }
+        let symbol = fields[1]
+        let ownerField: ArraySlice<UInt8>
+        let kindField: ArraySlice<UInt8>
+        let namespaceField: ArraySlice<UInt8>?
+        if fields.count == 4 {
+            (ownerField, kindField, namespaceField) = (fields[2], fields[3], nil)
+        } else if ExportKind(rawValue: fields[3].string) != nil {
+            (ownerField, kindField, namespaceField) = (fields[2], fields[3], fields[4])
+        } else if ExportKind(rawValue: fields[4].string) != nil {
+            (ownerField, kindField, namespaceField) = (fields[3], fields[4], fields[2])
+        } else {
+            throw .malformedSymversLine(file, line: number, detail: "no EXPORT_SYMBOL* in column 4 or 5")
+        }
+        guard let kind = ExportKind(rawValue: kindField.string) else {
+            throw .malformedSymversLine(file, line: number, detail: "unknown export type '\(kindField.string)'")
+        }
+        guard !symbol.isEmpty, !symbol.contains(UInt8(ascii: " ")) else {
+            throw .malformedSymversLine(file, line: number, detail: "bad symbol name '\(symbol.string)'")
+        }
+        let crc = try parseCRC(fields[0], file: file, number: number)
+        let owner: ObjectName
+        do {
+            owner = try ObjectName(normalizing: ownerField.string)
+        } catch {
+            throw error.located(file: file, line: number)
+        }
+        let namespace = namespaceField.flatMap { $0.isEmpty ? nil : $0.string }
+        return Export(symbol: symbol.string, owner: owner, crc: crc, namespace: namespace, kind: kind,
+                      origin: SourceLine(file: file, line: number))
+    }
+
+    /// `0x%08x`; also accepts fewer digits or no `0x`, as kpatch's `fscanf("%x")` does.
+    private static func parseCRC(_ field: ArraySlice<UInt8>, file: String, number: Int) throws(KernelWorldError) -> UInt32? {
+        guard let value = field.hexadecimalValue, value <= UInt64(UInt32.max) else {
+            throw .badCRC(file, line: number, crc: field.string)
+        }
+        return value == 0 ? nil : UInt32(value)
+    }
+}

@@ -1,0 +1,75 @@
+/// The name of a kernel object (`vmlinux` or a module), normalised the way the kernel spells it.
+///
+/// Every object or module name in klp-split goes through this type. It mirrors
+/// `modname_normalize()` in kmod (libkmod-util.c) and `make_modname()` in kpatch's lookup.c:
+/// the directory and the `.ko` suffix (also `.ko.xz`, `.ko.zst`, `.ko.gz`) are stripped and every
+/// `-` becomes `_`. It then enforces what livepatch needs: at most 55 bytes
+/// (`MODULE_NAME_LEN` is 56 with the NUL on 64-bit) and no `.` (the kernel parses
+/// `.klp.sym.%55[^.].%511[^,],%lu`, so an object name stops at the first dot).
+///
+/// Ordering puts `vmlinux` first, then the modules in byte order, so sorted output always starts
+/// with the kernel image.
+package struct ObjectName: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// The normalised name, for example `sr_mod` or `vmlinux`.
+    package let rawValue: String
+
+    /// `MODULE_NAME_LEN - 1` on 64-bit kernels (include/linux/module.h).
+    package static let maximumLength = 55
+
+    /// The kernel image. The corresponding kernel string is `"vmlinux"` (`klp_is_module()` is
+    /// false for it).
+    package static let vmlinux = ObjectName(validated: "vmlinux")
+
+    /// File suffixes that `init(normalizing:)` strips, longest first.
+    private static let moduleSuffixes = [".ko.xz", ".ko.zst", ".ko.gz", ".ko"]
+
+    private init(validated: String) {
+        rawValue = validated
+    }
+
+    /// Normalises a module name, a module path (`drivers/cdrom/cdrom`, `kernel/fs/xfs/xfs.ko.xz`) or
+    /// `vmlinux`.
+    package init(normalizing given: String) throws(KernelWorldError) {
+        var name = Substring(given)
+        if let slash = name.lastIndex(of: "/") {
+            name = name[name.index(after: slash)...]
+        }
+        for suffix in Self.moduleSuffixes where name.hasSuffix(suffix) {
+            name = name.dropLast(suffix.count)
+            break
+        }
+        let normalized = String(name).replacingDashes()
+        if normalized.isEmpty {
+            throw .invalidObjectName(given, reason: "the name is empty")
+        }
+        if normalized.utf8.count > Self.maximumLength {
+            throw .invalidObjectName(given, reason:
+                "'\(normalized)' is \(normalized.utf8.count) bytes, longer than the kernel's \(Self.maximumLength) (MODULE_NAME_LEN - 1)")
+        }
+        if normalized.contains(".") {
+            throw .invalidObjectName(given, reason:
+                "'\(normalized)' contains '.', which ends the object name in '.klp.sym.OBJECT.SYMBOL,POS'")
+        }
+        if normalized.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7f }) {
+            throw .invalidObjectName(given, reason: "it contains a space or control character")
+        }
+        rawValue = normalized
+    }
+
+    /// True for the kernel image, whose symbols are resolved when the livepatch loads.
+    package var isVmlinux: Bool { rawValue == "vmlinux" }
+
+    package var description: String { rawValue }
+
+    package static func < (lhs: ObjectName, rhs: ObjectName) -> Bool {
+        if lhs.isVmlinux != rhs.isVmlinux { return lhs.isVmlinux }
+        return lhs.rawValue.utf8.lexicographicallyPrecedes(rhs.rawValue.utf8)
+    }
+}
+
+extension String {
+    /// `-` to `_`, as kmod's `modname_normalize()` does.
+    fileprivate func replacingDashes() -> String {
+        String(String.UnicodeScalarView(unicodeScalars.map { $0 == "-" ? "_" : $0 }))
+    }
+}

@@ -1,1 +1,0 @@
-// KernelWorld: see README.md in this folder.

@@ -1,0 +1,90 @@
+/// The symbols of one object in the order the kernel counts them for sympos, and the rules that
+/// turn a sympos into one symbol.
+///
+/// Mirrors kernel/livepatch/core.c `klp_find_object_symbol()` with `klp_match_callback()` /
+/// `klp_find_callback()`: sympos 0 means "the name must be unique in the object", N ≥ 1 means
+/// "the N-th occurrence". Occurrences come in the order the source gives them: `KallsymsTable`
+/// and `SystemMap` sort vmlinux by address (stable), `ModuleSymbolOrder` keeps `.symtab` order.
+package struct SymbolOrder: Sendable {
+    /// The object these symbols belong to.
+    package let object: ObjectName
+    /// The file they were read from, for messages (nil for hand-built orders).
+    package let source: String?
+    /// Occurrences by name, each list in counting order.
+    private let occurrencesByName: [String: [SymbolOccurrence]]
+    /// Number of symbols counted (every occurrence of every name).
+    package let symbolCount: Int
+
+    /// One symbol as the source lists it, before positions are assigned.
+    package struct Entry: Sendable {
+        package let name: String
+        package let address: UInt64
+        package let type: Character
+        package let isLocal: Bool
+        package let symbolIndex: Int?
+        package let sectionName: String?
+
+        package init(name: String, address: UInt64, type: Character, isLocal: Bool,
+                     symbolIndex: Int? = nil, sectionName: String? = nil) {
+            self.name = name
+            self.address = address
+            self.type = type
+            self.isLocal = isLocal
+            self.symbolIndex = symbolIndex
+            self.sectionName = sectionName
+        }
+    }
+
+    /// Numbers the entries per name in the order given: `entries` must already be in the kernel's
+    /// counting order.
+    package init(object: ObjectName, source: String?, countingOrder entries: [Entry]) {
+        var byName: [String: [SymbolOccurrence]] = [:]
+        for entry in entries {
+            let position = (byName[entry.name]?.count ?? 0) + 1
+            byName[entry.name, default: []].append(SymbolOccurrence(
+                name: entry.name, position: position, address: entry.address, type: entry.type,
+                isLocal: entry.isLocal, symbolIndex: entry.symbolIndex, sectionName: entry.sectionName))
+        }
+        self.object = object
+        self.source = source
+        occurrencesByName = byName
+        symbolCount = entries.count
+    }
+
+    /// Every occurrence of `name`, position 1 first; empty if the object has no such symbol.
+    package func occurrences(of name: String) -> [SymbolOccurrence] {
+        occurrencesByName[name] ?? []
+    }
+
+    /// True if the object has at least one symbol called `name`.
+    package func contains(_ name: String) -> Bool {
+        occurrencesByName[name] != nil
+    }
+
+    /// Number of distinct names.
+    package var nameCount: Int { occurrencesByName.count }
+
+    /// The symbol `sympos` selects, or the error the kernel would report when loading the patch:
+    /// not found, ambiguous (sympos 0 but several occurrences), or no such position.
+    package func resolve(_ name: String, sympos: Int) throws(KernelWorldError) -> SymbolOccurrence {
+        let found = occurrences(of: name)
+        guard let first = found.first else {
+            throw .symbolNotFound(name, in: object, source: source)
+        }
+        if sympos == 0 {
+            guard found.count == 1 else {
+                throw .ambiguousSymbol(name, in: object, candidates: found, source: source)
+            }
+            return first
+        }
+        guard sympos > 0, sympos <= found.count else {
+            throw .symbolPositionNotFound(name, position: sympos, in: object, count: found.count, source: source)
+        }
+        return found[sympos - 1]
+    }
+
+    /// The position of the occurrence of `name` at `address`, or nil if there is none there.
+    package func position(of name: String, at address: UInt64) -> Int? {
+        occurrences(of: name).first { $0.address == address }?.position
+    }
+}
