@@ -378,18 +378,18 @@ check_scenario() {
 			desc="${desc:+$desc }${BASH_REMATCH[1]}"
 			continue
 		fi
-		_fact_parse "$raw" || { verdict 1 "expect:$n" "$FACT_ERR"; desc=; continue; }
+		_fact_parse "$raw" || { verdict 1 "$(rel "$f"):$n" "$FACT_ERR"; desc=; continue; }
 		target=$log
 		if [ -n "$FACT_TARGET" ]; then
 			target=$artdir/$FACT_TARGET
 			if [ ! -f "$target" ]; then
-				verdict 1 "${desc:-${raw#"${raw%%[![:space:]]*}"}}" "expect:$n: no artifact '$FACT_TARGET'"
+				verdict 1 "${desc:-${raw#"${raw%%[![:space:]]*}"}}" "$(rel "$f"):$n: no artifact '$FACT_TARGET'"
 				desc=
 				continue
 			fi
 		fi
 		fact_eval "$target" && r=0 || r=1
-		verdict $r "${desc:-${raw#"${raw%%[![:space:]]*}"}}" "expect:$n: ${raw#"${raw%%[![:space:]]*}"} -- $FACT_GOT"
+		verdict $r "${desc:-${raw#"${raw%%[![:space:]]*}"}}" "$(rel "$f"):$n: ${raw#"${raw%%[![:space:]]*}"} -- $FACT_GOT"
 		desc=
 	done < "$f"
 }
@@ -405,7 +405,7 @@ run_scenario() { # run_scenario NAME DIR
 	problems=$(
 		[ -f "$sd/guest.sh" ] || echo "$(rel "$sd")/guest.sh missing"
 		[ -f "$sd/expect" ] || echo "$(rel "$sd")/expect missing"
-		[ ! -f "$sd/guest.sh" ] || "$BUSYBOX" sh -n "$sd/guest.sh" 2>&1 | sed "s|^|$(rel "$sd")/guest.sh: |"
+		[ ! -f "$sd/guest.sh" ] || "$BUSYBOX" sh -n "$sd/guest.sh" 2>&1 | sed "s|^$sd/|$(rel "$sd")/|"
 		[ ! -f "$sd/expect" ] || facts_validate "$sd/expect" | sed "s|^$sd/||; s|^|$(rel "$sd")/|"
 		true
 	)
