@@ -8,6 +8,7 @@
 #   guest.sh   the guest steps (busybox sh, helpers from harness/lib/guest.sh)
 #   expect     the facts that must hold in the console log (syntax: harness/lib/facts.sh)
 #   artifacts  optional: files the guest sends to the host (emit_artifact)
+#   tools      optional: host programs (+ shared libraries) for the guest, e.g. kmod
 #   rootfs/    optional: copied over the initramfs root (e.g. etc/modprobe.d/)
 #
 # SCENARIO is a name (looked up in harness/scenarios/, then in each directory of
@@ -268,6 +269,7 @@ make_initramfs() {
 		[ ! -f "$MODDIR/$a" ] || cp "$MODDIR/$a" "$r/lib/modules/$KVER/"
 	done
 	depmod -b "$r" "$KVER"
+	add_tools "$sd" "$r" || return 1
 	[ ! -d "$sd/rootfs" ] || cp -r "$sd/rootfs/." "$r/"
 	local lp ndeb
 	lp=$(cd "$r/lp" && ls | tr '\n' ' ')
@@ -277,6 +279,36 @@ make_initramfs() {
 	echo "initramfs $(rel "$out"): $(( $(stat -c %s "$out") / 1024 )) KiB;" \
 		"/lp: ${lp:-(none) }; Debian: ${DEBMODS[*]:-(none)} ($ndeb .ko files with dependencies)" >&2
 	rm -rf "$r" "$r.contents"
+}
+
+# add_tools SCENARIO_DIR ROOT: copy the host programs named in the scenario's
+# "tools" file ("<absolute path> [<guest link>...]") with their shared libraries
+# (ldd) to the same paths in ROOT, plus symlinks, e.g.
+#   /usr/bin/kmod /usr/sbin/modprobe /usr/sbin/depmod
+add_tools() {
+	local f=$1/tools r=$2 raw e n=0 words p lib l
+	[ -f "$f" ] || return 0
+	while IFS= read -r raw || [ -n "$raw" ]; do
+		n=$((n + 1))
+		e=${raw%%#*}
+		read -r -a words <<< "$e" || true
+		[ ${#words[@]} -gt 0 ] || continue
+		p=${words[0]}
+		[[ $p == /* ]] && [ -x "$p" ] && [ -f "$p" ] ||
+			{ echo "$(rel "$f"):$n: '$p' is not an absolute path to a host program" >&2; return 1; }
+		install -D -m 755 "$p" "$r$p"
+		while IFS= read -r lib; do
+			[ -z "$lib" ] || [ -e "$r$lib" ] || install -D -m 755 "$(readlink -f "$lib")" "$r$lib"
+		done < <(ldd "$p" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }')
+		for l in "${words[@]:1}"; do
+			[[ $l == /* ]] || { echo "$(rel "$f"):$n: link '$l' is not an absolute guest path" >&2; return 1; }
+			[ ! -e "$r$l" ] || [ -L "$r$l" ] ||
+				{ echo "$(rel "$f"):$n: '$l' already exists in the image" >&2; return 1; }
+			mkdir -p "$(dirname "$r$l")"
+			ln -sfn "$p" "$r$l"
+		done
+		echo "tool $p${words[1]:+ (as ${words[*]:1})}" >&2
+	done < "$f"
 }
 
 # ---- one scenario ---------------------------------------------------------------------
