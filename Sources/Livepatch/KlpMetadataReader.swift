@@ -13,7 +13,7 @@ import ELF
 /// - every relocation inside an array must fall on one of the pointer members above, or the module
 ///   is refused.
 /// klp-build modules: `.init.klp_objects` and `.init.klp_funcs` with the fixed layouts of
-/// include/linux/livepatch_external.h (`struct klp_object_ext` 56 bytes, `struct klp_func_ext` 24).
+/// include/linux/livepatch_external.h (`struct klp_object_ext` 64 bytes, `struct klp_func_ext` 24).
 struct KlpMetadataReader {
     let file: String
     let sections: [Section]
@@ -196,13 +196,16 @@ struct KlpMetadataReader {
     // MARK: klp-build metadata
 
     /// `sizeof(struct klp_object_ext)` and `sizeof(struct klp_func_ext)` on 64-bit
-    /// (include/linux/livepatch_external.h: name, funcs, 4 callbacks, nr_funcs + padding; old_name, new_func, sympos).
-    static let objectExtSize: UInt64 = 56
+    /// (include/linux/livepatch_external.h: name 0, funcs 8, `struct klp_callbacks` 16..55 (four
+    /// pointers and `bool post_unpatch_enabled`, include/linux/livepatch.h), nr_funcs 56, padding;
+    /// old_name 0, new_func 8, sympos 16).
+    static let objectExtSize: UInt64 = 64
+    static let objectExtFunctionCount = 56
     static let funcExtSize: UInt64 = 24
 
     func readKlpBuild(objects section: Section) throws -> KlpPatch {
         guard section.size % Self.objectExtSize == 0 else {
-            throw LivepatchError.unsupportedLayout(file, section.name, "size \(section.size) is not a multiple of sizeof(struct klp_object_ext) = 56")
+            throw LivepatchError.unsupportedLayout(file, section.name, "size \(section.size) is not a multiple of sizeof(struct klp_object_ext) = 64")
         }
         let bytes = try contents.bytes(section.index)
         let byOffset = relocations(applyingTo: section.index)
@@ -210,7 +213,7 @@ struct KlpMetadataReader {
         var objects: [KlpObject] = []
         for base in stride(from: UInt64(0), to: section.size, by: Int(Self.objectExtSize)) {
             let name = try byOffset[base].flatMap(target(of:)).map { try string(at: $0) }
-            let count = readInteger(bytes, at: Int(base) + 48, size: 4)
+            let count = readInteger(bytes, at: Int(base) + Self.objectExtFunctionCount, size: 4)
             guard let funcsRelocation = byOffset[base + 8], let funcs = target(of: funcsRelocation) else {
                 throw LivepatchError.malformed(file, section.name, "klp_object_ext at +0x\(String(base, radix: 16)) has no funcs pointer")
             }
@@ -240,6 +243,6 @@ struct KlpMetadataReader {
         }
         return KlpPatch(source: .klpBuildMetadata, replace: false, hasStates: false, objects: objects,
                         metadataSections: metadata,
-                        layout: "klp-build metadata: struct klp_object_ext (56 bytes) and struct klp_func_ext (24 bytes), include/linux/livepatch_external.h")
+                        layout: "klp-build metadata: struct klp_object_ext (64 bytes) and struct klp_func_ext (24 bytes), include/linux/livepatch_external.h")
     }
 }
