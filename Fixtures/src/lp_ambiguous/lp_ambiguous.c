@@ -12,6 +12,10 @@
  * sympos: expected category "ambiguous" for both.  Also references:
  *   seq_printf                vmlinux export            -> vmlinux-export
  *   saved_command_line        unique non-exported global -> vmlinux-local
+ *   saved_command_line_len    does not exist in 6.1 (added in a later kernel,
+ *                             as if the patch had been backported carelessly):
+ *                             not in Module.symvers, not in kallsyms, not in
+ *                             any module of the world  -> unresolved
  *
  * Not loadable as-is (build with KBUILD_MODPOST_WARN=1).
  */
@@ -29,11 +33,13 @@ extern ssize_t driver_override_show(struct device *dev,
 				    struct device_attribute *attr, char *buf);
 /* static struct device_attribute dev_attr_driver_override (DEVICE_ATTR_RW) */
 extern struct device_attribute dev_attr_driver_override;
+/* only in later kernels (init/main.c); absent from 6.1 */
+extern unsigned int saved_command_line_len;
 
 static noinline int livepatch_ambiguous_cmdline_proc_show(struct seq_file *m, void *v)
 {
-	seq_printf(m, "%s [livepatched by %s: %ps via %ps/%px]\n",
-		   saved_command_line, KBUILD_MODNAME,
+	seq_printf(m, "%.*s [livepatched by %s: %ps via %ps/%px]\n",
+		   (int)saved_command_line_len, saved_command_line, KBUILD_MODNAME,
 		   driver_override_show, dev_attr_driver_override.show,
 		   &dev_attr_driver_override);
 	return 0;
