@@ -162,20 +162,28 @@ expand_vars() {
 }
 abspath() { if [[ $1 == /* ]]; then printf '%s' "$1"; else printf '%s' "$REPO/$1"; fi; }
 
+# source_files: NUL-separated, sorted list of the files below . that are not kbuild output
+source_files() {
+	find . -type f ! -name '*.o' ! -name '*.ko' ! -name '*.mod' ! -name '*.mod.c' \
+		! -name '.*.cmd' ! -name '*.cmd' ! -name modules.order ! -name Module.symvers \
+		! -name '*.a' ! -name '.*.d' -print0 | LC_ALL=C sort -z
+}
+
 # build_dir DIR: kbuild DIR against $KDIR (cached by the hash of DIR's files);
 # prints the stripped .ko paths
 build_dir() {
 	local src=$1 name hash out tmp
 	name=$(basename "$src")
-	hash=$( (cd "$src" && find . -type f ! -name '*.o' ! -name '*.ko' ! -name '*.cmd' -print0 |
-		LC_ALL=C sort -z | xargs -0 sha256sum; echo "$KVER") | sha256sum | cut -c1-12)
+	hash=$( (cd "$src" && source_files | xargs -0 -r sha256sum; echo "$KVER") | sha256sum | cut -c1-12)
 	out=$HW/build/$name-$hash
 	if [ -f "$out/.done" ]; then
 		echo "build $(rel "$src"): cached in $out" >&2
 	else
 		echo "build $(rel "$src"): make -C $KDIR M=$out/src modules" >&2
 		tmp=$(mktemp -d "$HW/build/.$name.XXXXXX")
-		cp -r "$src" "$tmp/src"
+		# copy the sources only: stale kbuild output in $src must not be reused
+		mkdir -p "$tmp/src"
+		(cd "$src" && source_files | xargs -0 -r cp --parents -t "$tmp/src")
 		if ! make -C "$KDIR" M="$tmp/src" modules > "$tmp/make.log" 2>&1; then
 			tail -20 "$tmp/make.log" >&2
 			echo "kbuild of $(rel "$src") failed (log: $tmp/make.log)" >&2
