@@ -151,7 +151,7 @@ mkdir -p "$HW/logs" "$HW/artifacts" "$HW/build" "$HW/work"
 # ---- modules file ---------------------------------------------------------------------
 # expand $VAR / ${VAR} in S (no other shell syntax); fails naming an unset variable
 expand_vars() {
-	local s=$1 out= v
+	local s=$1 out="" v
 	while [[ $s =~ ^([^\$]*)\$(\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))(.*)$ ]]; do
 		v=${BASH_REMATCH[3]:-${BASH_REMATCH[4]}}
 		[ -n "${!v+x}" ] || { echo "\$$v is not set" >&2; return 1; }
@@ -302,8 +302,10 @@ add_tools() {
 		read -r -a words <<< "$e" || true
 		[ ${#words[@]} -gt 0 ] || continue
 		p=${words[0]}
-		[[ $p == /* ]] && [ -x "$p" ] && [ -f "$p" ] ||
-			{ echo "$(rel "$f"):$n: '$p' is not an absolute path to a host program" >&2; return 1; }
+		if ! [[ $p == /* && -f $p && -x $p ]]; then
+			echo "$(rel "$f"):$n: '$p' is not an absolute path to a host program" >&2
+			return 1
+		fi
 		install -D -m 755 "$p" "$r$p"
 		while IFS= read -r lib; do
 			[ -z "$lib" ] || [ -e "$r$lib" ] || install -D -m 755 "$(readlink -f "$lib")" "$r$lib"
@@ -330,8 +332,10 @@ read_artifacts() {
 		e=${raw%%#*}
 		read -r name upd rest <<< "$e" || true
 		[ -n "${name:-}" ] || continue
-		[[ $name =~ ^[A-Za-z0-9_.-]+$ ]] && [ -z "${rest:-}" ] ||
-			{ echo "$(rel "$f"):$n: expected '<name> [<repo path to update>]'" >&2; return 1; }
+		if ! [[ $name =~ ^[A-Za-z0-9_.-]+$ && -z ${rest:-} ]]; then
+			echo "$(rel "$f"):$n: expected '<name> [<repo path to update>]'" >&2
+			return 1
+		fi
 		ART_NAMES+=("$name")
 		ART_UPDATE+=("${upd:-}")
 	done < "$f"
@@ -372,7 +376,7 @@ boot() {
 # check_scenario SCENARIO_DIR LOG ARTDIR: evaluates implicit + expect facts;
 # sets K_OK, K_ALL, FAILS (descriptions), FAIL_DETAILS
 check_scenario() {
-	local sd=$1 log=$2 artdir=$3 f=$1/expect raw n=0 desc= what target i got sum r a gb gm
+	local sd=$1 log=$2 artdir=$3 f=$1/expect raw n=0 desc='' what target i got sum r a gb gm
 	K_OK=0 K_ALL=0 FAILS=() FAIL_DETAILS=()
 	verdict() { # verdict OK? DESCRIPTION DETAIL
 		K_ALL=$((K_ALL + 1))
