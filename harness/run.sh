@@ -125,7 +125,7 @@ fi
 # ---- can we run a kernel at all? (never let a missing kernel look like a pass) ---------
 preflight() {
 	local c
-	for c in qemu-system-x86_64 cpio depmod modinfo make strip awk md5sum timeout; do
+	for c in qemu-system-x86_64 cpio depmod modinfo make strip awk md5sum timeout flock; do
 		command -v "$c" >/dev/null || { echo "'$c' not found in PATH"; return 1; }
 	done
 	[ -x "$BUSYBOX" ] || { echo "$BUSYBOX missing (busybox-static)"; return 1; }
@@ -147,6 +147,13 @@ if [ "$RECHECK" = 0 ] && ! why=$(preflight); then
 	exit 1
 fi
 mkdir -p "$HW/logs" "$HW/artifacts" "$HW/build" "$HW/work"
+# one run at a time per cache: logs, images and artifacts have fixed names, and
+# two TCG guests on a small host would only slow each other down
+exec 9> "$HW/.lock"
+if ! flock -n 9; then
+	echo "harness: waiting for another run.sh on this cache to finish (lock $HW/.lock)" >&2
+	flock -w 900 9 || die "another run.sh held $HW/.lock for 900 s"
+fi
 
 # ---- modules file ---------------------------------------------------------------------
 # expand $VAR / ${VAR} in S (no other shell syntax); fails naming an unset variable
