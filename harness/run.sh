@@ -399,7 +399,7 @@ check_scenario() {
 	if [ "$RECHECK" = 0 ]; then
 		[ "$QRC" = 0 ] && r=0 || r=1
 		verdict $r "qemu exited with 0" \
-			"qemu rc=$QRC$([ "$QRC" != 124 ] || echo " (timeout after $TIMEOUT s; KLP_SPLIT_TIMEOUT)")"
+			"qemu rc=$QRC$(case $QRC in 124 | 137) echo " (timeout after $TIMEOUT s; KLP_SPLIT_TIMEOUT)" ;; esac)"
 	fi
 	got=$(grep -aE -m 1 -- "$CRASH_ERE" "$log" || true)
 	[ -z "$got" ] && r=0 || r=1
@@ -452,6 +452,7 @@ run_scenario() { # run_scenario NAME DIR
 	art=$HW/artifacts/$name
 	work=$HW/work/$name
 	echo "== $name ($(rel "$sd"))"
+	mkdir -p "$work"
 	# static checks first: a typo must not cost a boot
 	problems=$(
 		[ -f "$sd/guest.sh" ] || echo "$(rel "$sd")/guest.sh missing"
@@ -460,7 +461,7 @@ run_scenario() { # run_scenario NAME DIR
 		[ ! -f "$sd/expect" ] || facts_validate "$sd/expect" | sed "s|^$sd/||; s|^|$(rel "$sd")/|"
 		true
 	)
-	if ! read_artifacts "$sd" 2> "$work.err"; then problems+=$'\n'$(cat "$work.err"); fi
+	if ! read_artifacts "$sd" 2> "$work/artifacts.err"; then problems+=$'\n'$(cat "$work/artifacts.err"); fi
 	problems=$(printf '%s' "$problems" | sed '/^$/d')
 	if [ -n "$problems" ]; then
 		printf '%s\n' "$problems" | sed 's/^/  /'
@@ -469,7 +470,6 @@ run_scenario() { # run_scenario NAME DIR
 		return
 	fi
 	if [ "$RECHECK" = 0 ]; then
-		mkdir -p "$work"
 		rm -rf "$art"
 		mkdir -p "$art"
 		rm -f "$log"
