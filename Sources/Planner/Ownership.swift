@@ -16,6 +16,9 @@ struct Ownership {
 
     let owners: [Int: Owner]
     let roles: [SectionRole]
+    /// Content sections that no part reaches but the module plumbing (init/exit) does, such as a
+    /// helper of `module_init`: every part gets its own copy of the plumbing.
+    let plumbing: Set<Int>
 
     /// The parts whose copy of a section contains the bytes at a site in it.
     func partsCarrying(section: Int) -> Set<Int> {
@@ -28,9 +31,10 @@ struct Ownership {
 
     static func decide(livepatch: LivepatchModule, roles: [SectionRole], roots: [Int: Set<Int>],
                        exportedSections: Set<Int>, mainPart: Int?) -> Ownership {
-        // Content-to-content edges through ordinary relocations.
+        // Edges from content and plumbing sections to content sections, through ordinary relocations.
         var edges: [Int: Set<Int>] = [:]
-        for table in livepatch.relocationSections where roles[table.targetIndex] == .content {
+        for table in livepatch.relocationSections
+        where roles[table.targetIndex] == .content || roles[table.targetIndex] == .infrastructure {
             for entry in table.entries where entry.symbolIndex < livepatch.symbols.count {
                 let symbol = livepatch.symbols[entry.symbolIndex]
                 guard symbol.isDefinedInSection else { continue }
@@ -57,6 +61,14 @@ struct Ownership {
                 }
             }
         }
+        var plumbing: Set<Int> = []
+        var pending = roles.indices.filter { roles[$0] == .infrastructure }
+        while let section = pending.popLast() {
+            for next in edges[section] ?? [] where reachers[next] == nil && rootOwner[next] == nil && !plumbing.contains(next) {
+                plumbing.insert(next)
+                pending.append(next)
+            }
+        }
         var owners: [Int: Owner] = [:]
         for (index, role) in roles.enumerated() where role == .content {
             if let part = rootOwner[index] {
@@ -75,6 +87,6 @@ struct Ownership {
                 owners[index] = .unreachable
             }
         }
-        return Ownership(owners: owners, roles: roles)
+        return Ownership(owners: owners, roles: roles, plumbing: plumbing)
     }
 }

@@ -88,7 +88,7 @@ struct PlanningContext {
         for table in livepatch.relocationSections {
             var account = (references: 0, internalToPart: 0, infrastructure: 0, unreachable: 0)
             let targetSection = livepatch.sections[table.targetIndex]
-            let role = roles[table.targetIndex]
+            let role = ownership.plumbing.contains(table.targetIndex) ? .infrastructure : roles[table.targetIndex]
             for entry in table.entries {
                 let carriers: Set<Int>
                 switch role {
@@ -98,7 +98,17 @@ struct PlanningContext {
                 case .special(let entrySize):
                     carriers = specialEntryParts(table: table, entry: entry, entrySize: entrySize, ownership: ownership)
                     if carriers.isEmpty { account.unreachable += 1; continue }
-                case .infrastructure, .notLoaded:
+                case .infrastructure:
+                    // Module plumbing (init/exit, klp arrays): every part gets its own copy, so an
+                    // external symbol it uses is a reference of every part.
+                    guard entry.symbolIndex < livepatch.symbols.count,
+                          !livepatch.symbols[entry.symbolIndex].isDefinedInSection,
+                          entry.symbolIndex > 0 else {
+                        account.infrastructure += 1
+                        continue
+                    }
+                    carriers = Set(0..<usedObjects.count)
+                case .notLoaded:
                     account.infrastructure += 1
                     continue
                 }

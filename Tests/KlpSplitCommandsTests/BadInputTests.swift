@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+
+/// Wrong input gets one line naming the file and what to do, and the documented exit status.
+@Suite("klp-split plan refuses bad input with one clear line")
+struct BadInputTests {
+    let temporary: URL
+
+    init() throws {
+        temporary = FileManager.default.temporaryDirectory.appendingPathComponent("klp-split-bad-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
+    }
+
+    func file(_ name: String, _ contents: String) throws -> String {
+        let path = temporary.appendingPathComponent(name).path
+        try contents.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func expectOneLineError(_ result: ProcessResult, status: Int32 = 1, mentioning words: [String],
+                            sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(result.status == status, "exit \(result.status): \(result.stderr)", sourceLocation: sourceLocation)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "stderr: \(result.stderr)", sourceLocation: sourceLocation)
+        for word in words {
+            #expect(result.stderr.contains(word), "stderr lacks '\(word)': \(result.stderr)", sourceLocation: sourceLocation)
+        }
+        #expect(result.stdout.isEmpty, sourceLocation: sourceLocation)
+    }
+
+    @Test("a file that is not ELF")
+    func notELF() throws {
+        let path = try file("notes.ko", "this is not an ELF file\n")
+        let result = try runProcess(Repository.executable, ["plan", path, "-b", Repository.world])
+        expectOneLineError(result, mentioning: ["notes.ko", "not an ELF file"])
+    }
+
+    @Test("an empty file")
+    func emptyFile() throws {
+        let path = try file("empty.ko", "")
+        let result = try runProcess(Repository.executable, ["plan", path, "-b", Repository.world])
+        expectOneLineError(result, mentioning: ["empty.ko", "error:"])
+    }
+
+    @Test("a real module that is not a livepatch")
+    func notALivepatch() throws {
+        let cdrom = Repository.path("Fixtures/world/lib/modules/6.1.0-56-amd64/kernel/drivers/cdrom/cdrom.ko")
+        let result = try runProcess(Repository.executable, ["plan", cdrom, "-b", Repository.world])
+        expectOneLineError(result, mentioning: ["cdrom.ko", "livepatch=Y"])
+    }
+
+    @Test("a kernel world without Module.symvers")
+    func noModuleSymvers() throws {
+        try FileManager.default.createDirectory(at: temporary.appendingPathComponent("lib/modules/6.1.0-56-amd64"),
+                                                withIntermediateDirectories: true)
+        let result = try runProcess(Repository.executable, ["plan", Repository.fixture("lp_vmlinux"), "-b", temporary.path])
+        expectOneLineError(result, mentioning: ["Module.symvers", "--symvers"])
+    }
+
+    @Test("Debian's placeholder System.map")
+    func placeholderSystemMap() throws {
+        let map = try file("System.map", "ffffffffffffffff B The real System.map is in the linux-image-6.1.0-56-amd64-dbg package\n")
+        let symvers = Repository.path("Fixtures/world/usr/src/linux-headers-6.1.0-56-amd64/Module.symvers")
+        let result = try runProcess(Repository.executable,
+                                    ["plan", Repository.fixture("lp_vmlinux"), "--symvers", symvers, "--system-map", map])
+        expectOneLineError(result, mentioning: ["System.map", "placeholder", "--kallsyms"])
+    }
+
+    @Test("a missing argument is a usage error (exit 64)")
+    func usage() throws {
+        let result = try runProcess(Repository.executable, ["plan"])
+        #expect(result.status == 64)
+    }
+
+    @Test("a plan with errors still prints the whole plan and exits 2")
+    func planErrorsExitTwo() throws {
+        let result = try runProcess(Repository.executable, ["plan", Repository.fixture("lp_multi"), "-b", Repository.world])
+        #expect(result.status == 2)
+        #expect(result.stdout.contains("lp_multi__sr_mod"))
+        #expect(result.stdout.contains("problems:"))
+        #expect(result.stderr.contains("error: the plan has"))
+    }
+
+    @Test("a clean plan exits 0")
+    func cleanPlan() throws {
+        let result = try runProcess(Repository.executable, ["plan", Repository.fixture("lp_cdrom"), "-b", Repository.world])
+        #expect(result.status == 0, "\(result.stderr)")
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import Planner
+import Testing
+@testable import KlpSplitCommands
+
+@Suite("plan output matches the golden files")
+struct PlanGoldenTests {
+    static func plan(_ fixture: String) throws -> Plan {
+        let options = try KernelWorldOptions.parse(["-b", Repository.world])
+        return try PlanCommand.makePlan(livepatch: Repository.fixture(fixture), world: options)
+    }
+
+    @Test("the multi-object fixture's text, JSON and DOT output match the golden files")
+    func multiObjectGoldens() throws {
+        let plan = try Self.plan("lp_multi")
+        try Golden.check(PlanTextRenderer.render(plan), against: "lp_multi.txt")
+        try Golden.check(PlanJSONRenderer.render(plan), against: "lp_multi.json")
+        try Golden.check(PlanDOTRenderer.render(plan), against: "lp_multi.dot")
+    }
+
+    @Test("every fixture's text plan matches its golden file", arguments: ["lp_vmlinux", "lp_cdrom", "lp_ambiguous", "lp_klpbuild"])
+    func textGoldens(fixture: String) throws {
+        try Golden.check(PlanTextRenderer.render(try Self.plan(fixture)), against: "\(fixture).txt")
+    }
+
+    @Test("planning twice gives byte-identical JSON")
+    func deterministic() throws {
+        #expect(PlanJSONRenderer.render(try Self.plan("lp_multi")) == PlanJSONRenderer.render(try Self.plan("lp_multi")))
+    }
+
+    @Test("the JSON plan has no absolute paths and declares schemaVersion 1")
+    func jsonHasNoAbsolutePaths() throws {
+        let json = PlanJSONRenderer.render(try Self.plan("lp_multi"))
+        #expect(!json.contains(Repository.root.path))
+        #expect(!json.contains("\"/"))
+        #expect(json.contains("\"schemaVersion\" : 1"))
+    }
+
+    @Test("dot -Tsvg renders the DOT output", .enabled(if: which("dot") != nil))
+    func dotRenders() throws {
+        let dot = PlanDOTRenderer.render(try Self.plan("lp_multi"))
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("klp-split-\(getpid()).dot").path
+        try dot.write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let result = try runProcess(which("dot")!, ["-Tsvg", file])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("<svg"))
+        #expect(result.stdout.contains("lp_multi__sr_mod"))
+    }
+}
