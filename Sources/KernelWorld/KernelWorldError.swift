@@ -1,3 +1,5 @@
+import ELF
+
 /// Every error the KernelWorld layer throws, with all of its messages in this one file.
 ///
 /// `description` is one compiler-style line: `FILE[:LINE]: error: WHAT; NEXT STEP`, for example
@@ -137,6 +139,11 @@ extension KernelWorldError {
     static func unreadableModule(_ path: String, reason: String) -> Self {
         .init(.unreadableModule, file: path, message:
             "cannot read the module's symbol table (\(reason)); pass the module exactly as the target kernel ships it")
+    }
+
+    /// An `ELFError` from the ELF layer, keeping its file and message.
+    static func unreadableModule(_ error: ELFError) -> Self {
+        .init(.unreadableModule, file: error.file, message: error.message)
     }
 }
 
