@@ -37,6 +37,9 @@ package struct ModuleSymbolOrder: Sendable {
 
     /// Reads the `.ko` at `path`. The object name comes from the file name unless given.
     package init(moduleAt path: String, object: ObjectName? = nil) throws(KernelWorldError) {
+        for suffix in [".xz", ".zst", ".gz"] where path.hasSuffix(suffix) {
+            throw .unreadableModule(path, reason: "compressed module; decompress it first (xz -dk, zstd -dk or gzip -dk)")
+        }
         let file: ELFFile
         do {
             file = try ELFFile(path: path)

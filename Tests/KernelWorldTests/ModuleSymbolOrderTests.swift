@@ -77,6 +77,7 @@ struct ModuleSymbolOrderTests {
     @Test("a file that is not a kernel module is refused", arguments: [
         (Fixture.moduleDirectory + "/modules.dep", "not an ELF file"),
         (Fixture.moduleDirectory + "/no-such.ko", "cannot read"),
+        (Fixture.moduleDirectory + "/kernel/drivers/cdrom/cdrom.ko.xz", "compressed module"),
     ])
     func notAModule(path: String, messagePart: String) {
         #expect {
