@@ -8,6 +8,7 @@
 #   guest.sh   the guest steps (busybox sh, helpers from harness/lib/guest.sh)
 #   expect     the facts that must hold in the console log (syntax: harness/lib/facts.sh)
 #   artifacts  optional: files the guest sends to the host (emit_artifact)
+#   tools      optional: host programs (+ shared libraries) for the guest, e.g. kmod
 #   rootfs/    optional: copied over the initramfs root (e.g. etc/modprobe.d/)
 #
 # SCENARIO is a name (looked up in harness/scenarios/, then in each directory of
@@ -161,20 +162,28 @@ expand_vars() {
 }
 abspath() { if [[ $1 == /* ]]; then printf '%s' "$1"; else printf '%s' "$REPO/$1"; fi; }
 
+# source_files: NUL-separated, sorted list of the files below . that are not kbuild output
+source_files() {
+	find . -type f ! -name '*.o' ! -name '*.ko' ! -name '*.mod' ! -name '*.mod.c' \
+		! -name '.*.cmd' ! -name '*.cmd' ! -name modules.order ! -name Module.symvers \
+		! -name '*.a' ! -name '.*.d' -print0 | LC_ALL=C sort -z
+}
+
 # build_dir DIR: kbuild DIR against $KDIR (cached by the hash of DIR's files);
 # prints the stripped .ko paths
 build_dir() {
 	local src=$1 name hash out tmp
 	name=$(basename "$src")
-	hash=$( (cd "$src" && find . -type f ! -name '*.o' ! -name '*.ko' ! -name '*.cmd' -print0 |
-		LC_ALL=C sort -z | xargs -0 sha256sum; echo "$KVER") | sha256sum | cut -c1-12)
+	hash=$( (cd "$src" && source_files | xargs -0 -r sha256sum; echo "$KVER") | sha256sum | cut -c1-12)
 	out=$HW/build/$name-$hash
 	if [ -f "$out/.done" ]; then
 		echo "build $(rel "$src"): cached in $out" >&2
 	else
 		echo "build $(rel "$src"): make -C $KDIR M=$out/src modules" >&2
 		tmp=$(mktemp -d "$HW/build/.$name.XXXXXX")
-		cp -r "$src" "$tmp/src"
+		# copy the sources only: stale kbuild output in $src must not be reused
+		mkdir -p "$tmp/src"
+		(cd "$src" && source_files | xargs -0 -r cp --parents -t "$tmp/src")
 		if ! make -C "$KDIR" M="$tmp/src" modules > "$tmp/make.log" 2>&1; then
 			tail -20 "$tmp/make.log" >&2
 			echo "kbuild of $(rel "$src") failed (log: $tmp/make.log)" >&2
@@ -268,12 +277,46 @@ make_initramfs() {
 		[ ! -f "$MODDIR/$a" ] || cp "$MODDIR/$a" "$r/lib/modules/$KVER/"
 	done
 	depmod -b "$r" "$KVER"
+	add_tools "$sd" "$r" || return 1
 	[ ! -d "$sd/rootfs" ] || cp -r "$sd/rootfs/." "$r/"
+	local lp ndeb
+	lp=$(cd "$r/lp" && ls | tr '\n' ' ')
+	ndeb=$(grep -c . "$r.contents" || true)
 	(cd "$r" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) > "$out.tmp"
 	mv "$out.tmp" "$out"
 	echo "initramfs $(rel "$out"): $(( $(stat -c %s "$out") / 1024 )) KiB;" \
-		"/lp: $(cd "$r/lp" && ls | tr '\n' ' ')Debian: ${DEBMODS[*]:-none} (+deps: $(grep -c . "$r.contents"))" >&2
+		"/lp: ${lp:-(none) }; Debian: ${DEBMODS[*]:-(none)} ($ndeb .ko files with dependencies)" >&2
 	rm -rf "$r" "$r.contents"
+}
+
+# add_tools SCENARIO_DIR ROOT: copy the host programs named in the scenario's
+# "tools" file ("<absolute path> [<guest link>...]") with their shared libraries
+# (ldd) to the same paths in ROOT, plus symlinks, e.g.
+#   /usr/bin/kmod /usr/sbin/modprobe /usr/sbin/depmod
+add_tools() {
+	local f=$1/tools r=$2 raw e n=0 words p lib l
+	[ -f "$f" ] || return 0
+	while IFS= read -r raw || [ -n "$raw" ]; do
+		n=$((n + 1))
+		e=${raw%%#*}
+		read -r -a words <<< "$e" || true
+		[ ${#words[@]} -gt 0 ] || continue
+		p=${words[0]}
+		[[ $p == /* ]] && [ -x "$p" ] && [ -f "$p" ] ||
+			{ echo "$(rel "$f"):$n: '$p' is not an absolute path to a host program" >&2; return 1; }
+		install -D -m 755 "$p" "$r$p"
+		while IFS= read -r lib; do
+			[ -z "$lib" ] || [ -e "$r$lib" ] || install -D -m 755 "$(readlink -f "$lib")" "$r$lib"
+		done < <(ldd "$p" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }')
+		for l in "${words[@]:1}"; do
+			[[ $l == /* ]] || { echo "$(rel "$f"):$n: link '$l' is not an absolute guest path" >&2; return 1; }
+			[ ! -e "$r$l" ] || [ -L "$r$l" ] ||
+				{ echo "$(rel "$f"):$n: '$l' already exists in the image" >&2; return 1; }
+			mkdir -p "$(dirname "$r$l")"
+			ln -sfn "$p" "$r$l"
+		done
+		echo "tool $p${words[1]:+ (as ${words[*]:1})}" >&2
+	done < "$f"
 }
 
 # ---- one scenario ---------------------------------------------------------------------
@@ -375,18 +418,18 @@ check_scenario() {
 			desc="${desc:+$desc }${BASH_REMATCH[1]}"
 			continue
 		fi
-		_fact_parse "$raw" || { verdict 1 "expect:$n" "$FACT_ERR"; desc=; continue; }
+		_fact_parse "$raw" || { verdict 1 "$(rel "$f"):$n" "$FACT_ERR"; desc=; continue; }
 		target=$log
 		if [ -n "$FACT_TARGET" ]; then
 			target=$artdir/$FACT_TARGET
 			if [ ! -f "$target" ]; then
-				verdict 1 "${desc:-${raw#"${raw%%[![:space:]]*}"}}" "expect:$n: no artifact '$FACT_TARGET'"
+				verdict 1 "${desc:-${raw#"${raw%%[![:space:]]*}"}}" "$(rel "$f"):$n: no artifact '$FACT_TARGET'"
 				desc=
 				continue
 			fi
 		fi
 		fact_eval "$target" && r=0 || r=1
-		verdict $r "${desc:-${raw#"${raw%%[![:space:]]*}"}}" "expect:$n: ${raw#"${raw%%[![:space:]]*}"} -- $FACT_GOT"
+		verdict $r "${desc:-${raw#"${raw%%[![:space:]]*}"}}" "$(rel "$f"):$n: ${raw#"${raw%%[![:space:]]*}"} -- $FACT_GOT"
 		desc=
 	done < "$f"
 }
@@ -402,7 +445,7 @@ run_scenario() { # run_scenario NAME DIR
 	problems=$(
 		[ -f "$sd/guest.sh" ] || echo "$(rel "$sd")/guest.sh missing"
 		[ -f "$sd/expect" ] || echo "$(rel "$sd")/expect missing"
-		[ ! -f "$sd/guest.sh" ] || "$BUSYBOX" sh -n "$sd/guest.sh" 2>&1 | sed "s|^|$(rel "$sd")/guest.sh: |"
+		[ ! -f "$sd/guest.sh" ] || "$BUSYBOX" sh -n "$sd/guest.sh" 2>&1 | sed "s|^$sd/|$(rel "$sd")/|"
 		[ ! -f "$sd/expect" ] || facts_validate "$sd/expect" | sed "s|^$sd/||; s|^|$(rel "$sd")/|"
 		true
 	)

@@ -18,6 +18,9 @@ package struct ELFError: Error, CustomStringConvertible, Sendable, Equatable {
 
     package var description: String { "\(file): error: \(message)" }
 
+    /// The same error, naming the file as the user spelled it.
+    package func naming(_ file: String) -> ELFError { ELFError(kind: kind, file: file, message: message) }
+
     package static func unreadable(_ file: String, _ reason: String) -> ELFError {
         ELFError(kind: .unreadable, file: file, message: "cannot read: \(reason)")
     }

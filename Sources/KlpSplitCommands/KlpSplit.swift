@@ -4,7 +4,8 @@ import ArgumentParser
 public struct KlpSplit: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "klp-split",
-        abstract: "Split a combined Linux kernel livepatch into one livepatch module per patched object."
+        abstract: "Split a combined Linux kernel livepatch into one livepatch module per patched object.",
+        subcommands: [PlanCommand.self]
     )
     public init() {}
 }

@@ -5,6 +5,7 @@
 #   line <text>                 some console line is exactly <text>
 #   match <ERE>                 some console line matches <ERE> (grep -E)
 #   no-match <ERE>              no console line matches <ERE>
+#   all-match <ERE>             every line matches <ERE> (meant for artifacts)
 #   count <N> <ERE>             exactly N console lines match <ERE>
 #   lines <OP> <N>              the number of lines compares (OP: = != < <= > >=)
 #   rc <command> => <code>      the first "+ <command>" line printed by run() is
@@ -54,7 +55,7 @@ _fact_parse() {
 	FACT_KIND=$kind
 	[ -n "$arg" ] || { FACT_ERR="'$kind' needs an argument"; return 1; }
 	case $kind in
-	line | match | no-match)
+	line | match | no-match | all-match)
 		FACT_A=$arg ;;
 	count)
 		[[ $arg =~ ^([0-9]+)\ (.+)$ ]] || { FACT_ERR="expected 'count <N> <ERE>'"; return 1; }
@@ -71,7 +72,7 @@ _fact_parse() {
 		[[ $arg == *" => "* ]] || { FACT_ERR="expected 'output <command> => <ERE>'"; return 1; }
 		FACT_A=${arg%% => *} FACT_B=${arg#* => } ;;
 	*)
-		FACT_ERR="unknown fact '$kind' (line, match, no-match, count, lines, rc, output, in)"
+		FACT_ERR="unknown fact '$kind' (line, match, no-match, all-match, count, lines, rc, output, in)"
 		return 1 ;;
 	esac
 	if [ -n "$FACT_TARGET" ] && [[ $kind == rc || $kind == output ]]; then
@@ -115,6 +116,9 @@ fact_eval() {
 	no-match)
 		got=$(grep -aE -m 1 -- "$FACT_A" "$file") || return 0
 		FACT_GOT="found: $got" ;;
+	all-match)
+		got=$(grep -avE -m 1 -- "$FACT_A" "$file") || return 0
+		FACT_GOT="this line does not: $got" ;;
 	count)
 		n=$(grep -acE -- "$FACT_B" "$file" || true)
 		[ "$n" -eq "$FACT_A" ] && return 0

@@ -147,6 +147,22 @@ emit_artifact() {
 	echo "### artifact $1: $_bytes bytes md5 $_md5 via $_tty"
 }
 
+# tty_drain N: wait (max 10 s) until serial port ttySN has sent what was written
+# to it: its tx counter in /proc/tty/driver/serial stays the same for 100 ms.
+# Console output is buffered in the tty layer; without this, power-off or a
+# panic can cut off the last lines.
+tty_drain() {
+	_prev=-1
+	_i=0
+	while [ $_i -lt 100 ]; do
+		_tx=$(sed -n "s/^$1: .* tx:\([0-9]*\) .*/\1/p" /proc/tty/driver/serial)
+		[ "$_tx" != "$_prev" ] || return 0
+		_prev=$_tx
+		usleep 100000
+		_i=$((_i + 1))
+	done
+}
+
 # finish: end marker + power off (qemu then exits with status 0). The runner
 # requires the marker: a guest that panics or hangs never passes.
 finish() {
@@ -154,6 +170,7 @@ finish() {
 	echo "tainted=$(cat /proc/sys/kernel/tainted) uptime=$(cut -d' ' -f1 /proc/uptime)s"
 	echo "### harness: done"
 	sync
+	tty_drain 0
 	poweroff -f
 	sleep 5
 }

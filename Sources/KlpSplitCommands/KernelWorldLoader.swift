@@ -1,0 +1,173 @@
+import ELF
+import Foundation
+import KernelWorld
+import Livepatch
+import Planner
+
+/// Reads the target kernel's world for one livepatch: the exports, the dependencies of every
+/// patched module, and the symbol order of every patched object.
+struct KernelWorldLoader {
+    let options: KernelWorldOptions
+
+    /// A failure to read the world: the message is already one complete diagnostic line.
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// The files the options name, after applying the defaults.
+    struct Paths {
+        var moduleDirectory: String?
+        var symvers: [String] = []
+        var kallsyms: String?
+        var systemMap: String?
+        var vmlinux: String?
+    }
+
+    func resolvePaths() throws -> Paths {
+        var paths = Paths()
+        let fileManager = FileManager.default
+        let live = options.basedir == nil && options.kdir == nil && options.kallsyms == nil
+            && options.systemMap == nil && options.vmlinux == nil && options.symvers.isEmpty
+        let basedir = options.basedir ?? (live || options.kernelRelease != nil ? "/" : nil)
+        if let basedir {
+            let release = try options.kernelRelease ?? Self.release(in: basedir)
+            let root = basedir == "/" ? "" : (basedir.hasSuffix("/") ? String(basedir.dropLast()) : basedir)
+            paths.moduleDirectory = "\(root)/lib/modules/\(release)"
+            let symvers = "\(root)/usr/src/linux-headers-\(release)/Module.symvers"
+            if fileManager.fileExists(atPath: symvers) { paths.symvers.append(symvers) }
+            let kallsyms = "\(root)/proc/kallsyms"
+            if options.kallsyms == nil, options.systemMap == nil, options.vmlinux == nil,
+               fileManager.fileExists(atPath: kallsyms) {
+                paths.kallsyms = kallsyms
+            }
+        }
+        if let kdir = options.kdir {
+            let symvers = "\(kdir)/Module.symvers"
+            guard fileManager.fileExists(atPath: symvers) else {
+                throw Failure(description: "\(kdir): error: no Module.symvers in the kernel tree given with --kdir; build the kernel ('make modules') or pass --symvers FILE")
+            }
+            paths.symvers.append(symvers)
+            if options.vmlinux == nil, fileManager.fileExists(atPath: "\(kdir)/vmlinux") { paths.vmlinux = "\(kdir)/vmlinux" }
+            if options.systemMap == nil, fileManager.fileExists(atPath: "\(kdir)/System.map") { paths.systemMap = "\(kdir)/System.map" }
+        }
+        paths.symvers += options.symvers
+        if let kallsyms = options.kallsyms { paths.kallsyms = kallsyms }
+        if let systemMap = options.systemMap { paths.systemMap = systemMap }
+        if let vmlinux = options.vmlinux { paths.vmlinux = vmlinux }
+        guard !paths.symvers.isEmpty else {
+            let place = options.basedir.map { "\($0)/usr/src/linux-headers-REL/Module.symvers" } ?? "the kernel world"
+            throw Failure(description: "error: no Module.symvers found (looked for \(place)); pass --kdir DIR, -b DIR -k REL with the headers installed, or --symvers FILE")
+        }
+        return paths
+    }
+
+    /// The only release under `basedir/lib/modules`, or the running kernel's.
+    static func release(in basedir: String) throws -> String {
+        let directory = (basedir == "/" ? "" : basedir) + "/lib/modules"
+        let releases = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted()
+        if basedir != "/", releases.count == 1, let only = releases.first { return only }
+        if basedir != "/", releases.count > 1 {
+            throw Failure(description: "\(directory): error: several kernel releases (\(releases.joined(separator: ", "))); choose one with -k REL")
+        }
+        var name = utsname()
+        uname(&name)
+        return withUnsafeBytes(of: &name.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    }
+
+    /// Reads everything the Planner needs for this livepatch.
+    func load(for livepatch: LivepatchModule) throws -> PlanInput {
+        let paths = try resolvePaths()
+        var tables: [ExportTable] = []
+        for file in paths.symvers { tables.append(try ExportTable(contentsOf: file)) }
+        let exports = ExportTable.merging(tables)
+
+        var objects: [ObjectName] = []
+        for object in livepatch.patch.objects {
+            if let name = try? ObjectName(normalizing: object.name ?? "vmlinux") { objects.append(name) }
+        }
+        var dependencies: [ObjectName: Set<ObjectName>] = [:]
+        var orders: [ObjectName: SymbolOrder] = [:]
+        let modules = objects.filter { !$0.isVmlinux }
+        if !modules.isEmpty {
+            guard let directory = paths.moduleDirectory else {
+                throw Failure(description: "error: the patch changes modules (\(modules.map(\.rawValue).joined(separator: ", "))) but no module tree was given; pass -b DIR -k REL")
+            }
+            let index = try ModuleDependencies(moduleDirectory: directory)
+            for module in modules {
+                guard index.contains(module) else {
+                    throw Failure(description: "\(livepatch.file): error: patched module '\(module)' is not in \(Self.display(directory)); pass the kernel world of the target kernel")
+                }
+                dependencies[module] = Set(try index.dependencies(of: module))
+                if let path = index.path(of: module) {
+                    orders[module] = try Self.moduleOrder(path: path, object: module)
+                }
+            }
+        }
+        if let kallsyms = paths.kallsyms {
+            let text = try Self.readText(kallsyms)
+            orders[.vmlinux] = try KallsymsTable(parsing: text, file: Self.display(kallsyms)).vmlinux
+        } else if let systemMap = paths.systemMap {
+            let text = try Self.readText(systemMap)
+            orders[.vmlinux] = try SystemMap(parsing: text, file: Self.display(systemMap)).vmlinux
+        } else if let vmlinux = paths.vmlinux {
+            orders[.vmlinux] = try Self.vmlinuxOrder(path: vmlinux)
+        }
+        return PlanInput(livepatch: livepatch, exports: exports, dependencies: dependencies, symbolOrder: orders)
+    }
+
+    /// A short name for messages and reports: never an absolute path.
+    static func display(_ path: String) -> String {
+        guard path.hasPrefix("/") else { return path }
+        let components = path.split(separator: "/")
+        return components.suffix(2).joined(separator: "/")
+    }
+
+    static func readText(_ path: String) throws -> String {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw Failure(description: "\(display(path)): error: cannot read file; check the path and its permissions")
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The sympos order of a module: core symbols of the real .ko in symtab order
+    /// (kernel/module/kallsyms.c `is_core_symbol()` with CONFIG_KALLSYMS_ALL, v6.1).
+    static func moduleOrder(path: String, object: ObjectName) throws -> SymbolOrder {
+        let elf = try ELFFile(path: path)
+        var entries: [SymbolOrder.Entry] = []
+        for symbol in elf.symbols where symbol.index > 0 && !symbol.name.isEmpty {
+            let index = Int(symbol.sectionIndex.rawValue)
+            guard symbol.sectionIndex != .undefined, symbol.sectionIndex.isOrdinary, index < elf.sections.count else { continue }
+            let section = elf.sections[index]
+            guard section.flags.contains(.alloc), !section.name.hasPrefix(".init") else { continue }
+            let local = symbol.binding == .local
+            let letter: Character = section.flags.contains(.executable) ? (local ? "t" : "T")
+                : section.flags.contains(.write) ? (local ? "d" : "D") : (local ? "r" : "R")
+            entries.append(SymbolOrder.Entry(name: symbol.name, address: symbol.value, type: letter, isLocal: local,
+                                             symbolIndex: symbol.index, sectionName: section.name))
+        }
+        return SymbolOrder(object: object, source: "\(object).ko", countingOrder: entries)
+    }
+
+    /// The sympos order of vmlinux from its ELF symbol table: allocated symbols by address (stable).
+    static func vmlinuxOrder(path: String) throws -> SymbolOrder {
+        let elf = try ELFFile(path: path)
+        let symbols = elf.symbols.filter { symbol in
+            let index = Int(symbol.sectionIndex.rawValue)
+            return !symbol.name.isEmpty && symbol.type != .section && symbol.type != .file
+                && symbol.sectionIndex.isOrdinary && symbol.sectionIndex != .undefined && index < elf.sections.count
+                && elf.sections[index].flags.contains(.alloc)
+        }
+        guard !symbols.isEmpty else {
+            throw Failure(description: "\(display(path)): error: vmlinux has no symbol table; pass --kallsyms FILE (a /proc/kallsyms dump) instead")
+        }
+        let sorted = symbols.enumerated().sorted { ($0.element.value, $0.offset) < ($1.element.value, $1.offset) }
+        let entries = sorted.map { item in
+            let symbol = item.element
+            let local = symbol.binding == .local
+            return SymbolOrder.Entry(name: symbol.name, address: symbol.value,
+                                     type: symbol.type == .function ? (local ? "t" : "T") : (local ? "d" : "D"),
+                                     isLocal: local)
+        }
+        return SymbolOrder(object: .vmlinux, source: display(path), countingOrder: entries)
+    }
+}

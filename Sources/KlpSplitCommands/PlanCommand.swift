@@ -1,0 +1,54 @@
+import ArgumentParser
+import Livepatch
+import Planner
+
+/// `klp-split plan`: show the parts, the dependency graph and the category of every reference.
+struct PlanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Show the parts, their dependency graph and the category of every symbol reference.",
+        discussion: """
+            Exit status: 0 when every reference is acceptable, 2 when the plan has errors (the whole \
+            plan is still printed), 1 when an input cannot be read, 64 on usage errors.
+            """)
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case text, json, dot
+    }
+
+    @Argument(help: ArgumentHelp("The combined livepatch module.", valueName: "LIVEPATCH.ko"))
+    var livepatch: String
+
+    @OptionGroup(title: "Kernel world")
+    var world: KernelWorldOptions
+
+    @Option(help: "Output format: text (a tree), json (schemaVersion 1) or dot (Graphviz).")
+    var format: Format = .text
+
+    func run() throws {
+        let plan: Plan
+        do {
+            let module = try LivepatchReader.read(path: livepatch, displayName: KernelWorldLoader.display(livepatch)
+                .split(separator: "/").last.map(String.init))
+            let input = try KernelWorldLoader(options: world).load(for: module)
+            plan = Planner.plan(input)
+        } catch {
+            Terminal.error("\(error)")
+            throw ExitCode(1)
+        }
+        switch format {
+        case .text:
+            Terminal.output(PlanTextRenderer.render(plan))
+        case .json:
+            Terminal.output(PlanJSONRenderer.render(plan))
+            plan.diagnostics.forEach { Terminal.error($0.rendered) }
+        case .dot:
+            Terminal.output(PlanDOTRenderer.render(plan))
+            plan.diagnostics.forEach { Terminal.error($0.rendered) }
+        }
+        if plan.errorCount > 0 {
+            Terminal.error("error: the plan has \(plan.errorCount) error(s); fix them before 'klp-split build'")
+            throw ExitCode(2)
+        }
+    }
+}

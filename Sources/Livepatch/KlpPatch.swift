@@ -1,0 +1,52 @@
+/// What a livepatch patches: its objects, their functions and callbacks, and `replace`.
+///
+/// Kernel: include/linux/livepatch.h `struct klp_patch`, `struct klp_object`, `struct klp_func`;
+/// upstream klp-build's `struct klp_object_ext`/`struct klp_func_ext` (include/linux/livepatch_external.h).
+package struct KlpPatch: Sendable {
+    /// Where the description was read from.
+    package enum Source: String, Sendable {
+        /// Static `struct klp_patch`/`klp_object`/`klp_func` arrays (samples/livepatch style).
+        case klpStructs = "klp_patch"
+        /// klp-build's `.init.klp_objects`/`.init.klp_funcs` sections.
+        case klpBuildMetadata = ".init.klp_objects"
+    }
+
+    package let source: Source
+    /// `klp_patch.replace` (atomic replace); false for klp-build metadata, which has no such field.
+    package let replace: Bool
+    /// Whether the patch declares `klp_patch.states`.
+    package let hasStates: Bool
+    package let objects: [KlpObject]
+    /// Sections that hold only the patch description (the arrays above); they belong to no part.
+    package let metadataSections: Set<Int>
+    /// How the struct layout was established, in words (for `plan`).
+    package let layout: String
+}
+
+/// One patched object (`struct klp_object`).
+package struct KlpObject: Sendable {
+    /// `klp_object.name`: nil for vmlinux.
+    package let name: String?
+    package let functions: [KlpFunction]
+    package let callbacks: [KlpCallback]
+}
+
+/// One patched function (`struct klp_func`).
+package struct KlpFunction: Sendable {
+    /// `old_name`: the function replaced in the patched object.
+    package let oldName: String
+    /// `old_sympos`: 0 means the name must be unique in the object.
+    package let oldSympos: UInt64
+    /// `new_func`: the replacement, as a symbol of the livepatch.
+    package let newFunction: String
+    /// Where `new_func` points.
+    package let newFunctionLocation: Location
+}
+
+/// A `struct klp_callbacks` member of an object.
+package struct KlpCallback: Sendable {
+    /// `pre_patch`, `post_patch`, `pre_unpatch` or `post_unpatch`.
+    package let kind: String
+    package let function: String
+    package let location: Location
+}

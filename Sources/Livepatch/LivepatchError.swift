@@ -1,0 +1,39 @@
+/// Every way reading a livepatch module can fail, as one compiler-style line naming the file,
+/// the section or symbol, and what to do next.
+package struct LivepatchError: Error, CustomStringConvertible, Sendable {
+    package enum Kind: Sendable, Equatable {
+        case elf
+        case notLivepatch
+        case noPatchMetadata
+        case unsupportedLayout
+        case malformedMetadata
+    }
+
+    package let kind: Kind
+    package let message: String
+
+    package var description: String { message }
+
+    package static func elf(_ error: some CustomStringConvertible) -> LivepatchError {
+        LivepatchError(kind: .elf, message: error.description)
+    }
+
+    package static func notLivepatch(_ file: String) -> LivepatchError {
+        LivepatchError(kind: .notLivepatch, message:
+            "\(file): .modinfo: error: not a livepatch module (no livepatch=Y); build it with MODULE_INFO(livepatch, \"Y\")")
+    }
+
+    package static func noPatchMetadata(_ file: String) -> LivepatchError {
+        LivepatchError(kind: .noPatchMetadata, message:
+            "\(file): error: no struct klp_patch and no .init.klp_objects section found; pass a livepatch built from static klp_func/klp_object/klp_patch arrays (samples/livepatch) or by klp-build")
+    }
+
+    package static func unsupportedLayout(_ file: String, _ location: String, _ what: String) -> LivepatchError {
+        LivepatchError(kind: .unsupportedLayout, message:
+            "\(file): \(location): error: \(what); klp-split cannot tell the struct layout, so it refuses to guess: rebuild the livepatch with debug info (-g) or report this layout")
+    }
+
+    package static func malformed(_ file: String, _ location: String, _ what: String) -> LivepatchError {
+        LivepatchError(kind: .malformedMetadata, message: "\(file): \(location): error: \(what)")
+    }
+}

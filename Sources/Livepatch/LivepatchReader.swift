@@ -1,0 +1,76 @@
+import ELF
+
+/// Reads a livepatch `.ko` into a `LivepatchModule`.
+package enum LivepatchReader {
+    /// Opens, checks and reads one livepatch module.
+    ///
+    /// - Parameter displayName: how diagnostics name the file (defaults to the path).
+    package static func read(path: String, displayName: String? = nil) throws(LivepatchError) -> LivepatchModule {
+        let file = displayName ?? path
+        let elf: ELFFile
+        do {
+            elf = try ELFFile(path: path)
+        } catch {
+            throw .elf(error.naming(file))
+        }
+        guard elf.fileType == ELFFile.relocatable else {
+            throw .malformed(file, "ELF header", "not a kernel module (e_type \(elf.fileType), expected ET_REL); pass the .ko file")
+        }
+        do {
+            let modinfoBytes = try elf.section(named: ".modinfo").map { try elf.contents(of: $0) } ?? []
+            let modinfo = ModuleInfo(bytes: modinfoBytes)
+            guard modinfo.isLivepatch else { throw LivepatchError.notLivepatch(file) }
+            var versions: [ModuleVersion] = []
+            if let section = elf.section(named: "__versions") {
+                guard let parsed = ModuleVersion.parse(try elf.contents(of: section)) else {
+                    throw LivepatchError.malformed(file, "__versions", "size \(section.size) is not a multiple of 64 (struct modversion_info)")
+                }
+                versions = parsed
+            }
+            var relocationSections: [RelocationSection] = []
+            for section in elf.sections where section.isRelocationSection {
+                guard section.info > 0, section.info < elf.sections.count else {
+                    throw LivepatchError.malformed(file, section.name, "sh_info \(section.info) names no section")
+                }
+                relocationSections.append(RelocationSection(
+                    section: section, targetIndex: section.info, entries: try elf.relocations(in: section)))
+            }
+            let fallbackName = String(file.split(separator: "/").last ?? Substring(file))
+                .replacingSuffix(".ko")
+            let contents = SectionContents(elf: elf)
+            let metadata = KlpMetadataReader(file: file, sections: elf.sections, symbols: elf.symbols,
+                                             relocationSections: relocationSections, contents: contents)
+            let patch = try metadata.read()
+            return LivepatchModule(
+                file: file, name: modinfo.value("name") ?? fallbackName, modinfo: modinfo, versions: versions,
+                sections: elf.sections, symbols: elf.symbols, relocationSections: relocationSections, patch: patch)
+        } catch let error as LivepatchError {
+            throw error
+        } catch let error as ELFError {
+            throw .elf(error.naming(file))
+        } catch {
+            throw .malformed(file, "ELF", "\(error)")
+        }
+    }
+}
+
+/// Section bytes, read once per section on demand.
+final class SectionContents {
+    private let elf: ELFFile
+    private var cache: [Int: [UInt8]] = [:]
+
+    init(elf: ELFFile) { self.elf = elf }
+
+    func bytes(_ index: Int) throws(ELFError) -> [UInt8] {
+        if let cached = cache[index] { return cached }
+        let bytes = try elf.contents(of: elf.sections[index])
+        cache[index] = bytes
+        return bytes
+    }
+}
+
+extension String {
+    func replacingSuffix(_ suffix: String) -> String {
+        hasSuffix(suffix) ? String(dropLast(suffix.count)) : self
+    }
+}

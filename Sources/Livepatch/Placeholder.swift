@@ -1,1 +1,0 @@
-// Livepatch: see README.md in this folder.

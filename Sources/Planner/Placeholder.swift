@@ -1,1 +1,0 @@
-// Planner: see README.md in this folder.

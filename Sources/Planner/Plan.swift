@@ -1,0 +1,17 @@
+/// The result of planning: the parts, every reference with its category, and the problems.
+package struct Plan: Sendable, Codable, Equatable {
+    package var schemaVersion = 1
+    /// The input file as given on the command line.
+    package let input: String
+    package let patch: String
+    /// `klp_patch` (static arrays) or `.init.klp_objects` (klp-build).
+    package let metadata: String
+    package let replace: Bool
+    package let parts: [Part]
+    package let references: [Reference]
+    package let relocations: [RelocationAccount]
+    package let diagnostics: [Diagnostic]
+
+    package var errorCount: Int { diagnostics.filter { $0.severity == .error }.count }
+    package var warningCount: Int { diagnostics.filter { $0.severity == .warning }.count }
+}

@@ -1,0 +1,254 @@
+import ELF
+import KernelWorld
+import Livepatch
+
+/// Turns a livepatch and the facts of its target kernel into a `Plan`. Pure: no file I/O.
+package enum Planner {
+    package static func plan(_ input: PlanInput) -> Plan {
+        var context = PlanningContext(input: input)
+        return context.run()
+    }
+}
+
+/// The state of one planning run.
+struct PlanningContext {
+    let input: PlanInput
+    var livepatch: LivepatchModule { input.livepatch }
+    var file: String { input.livepatch.file }
+    var diagnostics: [Diagnostic] = []
+    var objects: [ObjectName] = []
+    var partNames: [String] = []
+    var mainPart: Int?
+
+    init(input: PlanInput) { self.input = input }
+
+    mutating func fail(_ id: String, _ location: String?, _ message: String) {
+        diagnostics.append(Diagnostic(.error, id: id, file: file, location: location, message: message))
+    }
+
+    mutating func note(_ id: String, _ location: String?, _ message: String) {
+        diagnostics.append(Diagnostic(.note, id: id, file: file, location: location, message: message))
+    }
+
+    mutating func warn(_ id: String, _ location: String?, _ message: String) {
+        diagnostics.append(Diagnostic(.warning, id: id, file: file, location: location, message: message))
+    }
+
+    mutating func run() -> Plan {
+        let patch = livepatch.patch
+        let patchName = livepatch.name
+        for (index, object) in patch.objects.enumerated() {
+            let raw = object.name ?? "vmlinux"
+            let name: ObjectName
+            do {
+                name = try ObjectName(normalizing: raw)
+            } catch {
+                fail("bad-object-name", "klp_object[\(index)]", "object name '\(raw)': \(error.message)")
+                continue
+            }
+            if objects.contains(name) {
+                fail("duplicate-object", "klp_object[\(index)]", "object '\(name)' is listed twice in the patch; merge its functions into one klp_object")
+                continue
+            }
+            objects.append(name)
+            let partName = name.isVmlinux ? patchName : "\(patchName)__\(name)"
+            if partName.count > ObjectName.maximumLength || partName.contains(".") {
+                fail("part-name", nil, "part name '\(partName)' is longer than 55 characters or contains '.', which the kernel's module name (MODULE_NAME_LEN 56) cannot hold; shorten the livepatch's module name")
+            }
+            partNames.append(partName)
+            if name.isVmlinux { mainPart = objects.count - 1 }
+        }
+        let usedObjects = patch.objects.filter { object in
+            (try? ObjectName(normalizing: object.name ?? "vmlinux")).map(objects.contains) ?? false
+        }
+        if patch.replace {
+            warn("atomic-replace", "klp_patch", "the patch sets replace = true; independent parts cannot keep atomic replace (each would revert the others), so 'klp-split build' refuses it unless --no-replace builds non-replacing parts")
+        }
+        if mainPart == nil && !objects.isEmpty {
+            note("no-main-part", nil, "the patch does not patch vmlinux, so there is no main part; every part stands alone")
+        }
+
+        // Roots of each part: its replacement functions and callbacks.
+        let roles = SectionRole.roles(of: livepatch)
+        var roots: [Int: Set<Int>] = [:]
+        for (part, object) in usedObjects.enumerated() {
+            for function in object.functions { roots[part, default: []].insert(function.newFunctionLocation.section) }
+            for callback in object.callbacks { roots[part, default: []].insert(callback.location.section) }
+        }
+        checkSharedRoots(roots)
+        let exportedSections = livepatchExportedSections()
+        let ownership = Ownership.decide(livepatch: livepatch, roles: roles, roots: roots,
+                                         exportedSections: exportedSections, mainPart: mainPart)
+        reportSharedState(ownership)
+        checkPatchedFunctions(usedObjects)
+
+        var references: [Reference] = []
+        var accounts: [RelocationAccount] = []
+        var dependsOn: [Int: Set<Int>] = [:]
+        for table in livepatch.relocationSections {
+            var account = (references: 0, internalToPart: 0, infrastructure: 0, unreachable: 0)
+            let targetSection = livepatch.sections[table.targetIndex]
+            let role = roles[table.targetIndex]
+            for entry in table.entries {
+                let carriers: Set<Int>
+                switch role {
+                case .content:
+                    carriers = ownership.partsCarrying(section: table.targetIndex)
+                    if carriers.isEmpty { account.unreachable += 1; continue }
+                case .special(let entrySize):
+                    carriers = specialEntryParts(table: table, entry: entry, entrySize: entrySize, ownership: ownership)
+                    if carriers.isEmpty { account.unreachable += 1; continue }
+                case .infrastructure, .notLoaded:
+                    account.infrastructure += 1
+                    continue
+                }
+                var reported = false
+                for part in carriers.sorted() {
+                    guard let reference = classify(entry, in: targetSection, part: part, ownership: ownership,
+                                                   dependsOn: &dependsOn) else { continue }
+                    references.append(reference)
+                    reported = true
+                }
+                if reported { account.references += 1 } else { account.internalToPart += 1 }
+            }
+            accounts.append(RelocationAccount(
+                section: table.section.name, entries: table.entries.count, references: account.references,
+                internalToPart: account.internalToPart, moduleInfrastructure: account.infrastructure,
+                unreachable: account.unreachable))
+        }
+        checkCycles(dependsOn)
+
+        var parts: [Part] = []
+        for (index, object) in usedObjects.enumerated() {
+            let carried = livepatch.symbols.filter { symbol in
+                symbol.isDefinedInSection && (symbol.type == .function || symbol.type == .object)
+                    && roles[Int(symbol.sectionIndex.rawValue)] == .content
+                    && ownership.partsCarrying(section: Int(symbol.sectionIndex.rawValue)).contains(index)
+            }
+            let duplicated = carried.filter {
+                if case .duplicated = ownership.owners[Int($0.sectionIndex.rawValue)] { return true }
+                return false
+            }
+            parts.append(Part(
+                name: partNames[index], object: objects[index].rawValue, isMain: index == mainPart,
+                functions: object.functions.map { PatchedFunction(oldName: $0.oldName, oldSympos: $0.oldSympos, newFunction: $0.newFunction) },
+                callbacks: object.callbacks.map { "\($0.kind)=\($0.function)" },
+                dependsOn: (dependsOn[index] ?? []).sorted().map { partNames[$0] },
+                symbols: Set(carried.map(\.name)).sorted(), duplicated: Set(duplicated.map(\.name)).sorted()))
+        }
+        return Plan(input: file, patch: patchName, metadata: patch.source.rawValue, replace: patch.replace,
+                    parts: parts, references: references.sorted(), relocations: accounts.sorted { $0.section < $1.section },
+                    diagnostics: dedupe(diagnostics).enumerated().sorted { ($0.element.severity, $0.offset) < ($1.element.severity, $1.offset) }.map(\.element))
+    }
+
+    private func dedupe(_ list: [Diagnostic]) -> [Diagnostic] {
+        var seen: [Diagnostic] = []
+        for item in list where !seen.contains(item) { seen.append(item) }
+        return seen
+    }
+
+    /// Sections holding a symbol that the livepatch itself exports (it has a `__ksymtab_<name>`).
+    private func livepatchExportedSections() -> Set<Int> {
+        let exported = Set(livepatch.symbols.compactMap { symbol -> String? in
+            symbol.name.hasPrefix("__ksymtab_") ? String(symbol.name.dropFirst("__ksymtab_".count)) : nil
+        })
+        return Set(livepatch.symbols.filter { exported.contains($0.name) && $0.isDefinedInSection }
+            .map { Int($0.sectionIndex.rawValue) })
+    }
+
+    private mutating func checkSharedRoots(_ roots: [Int: Set<Int>]) {
+        var seen: [Int: Int] = [:]
+        for (part, sections) in roots.sorted(by: { $0.key < $1.key }) {
+            for section in sections.sorted() {
+                if let other = seen[section], other != part {
+                    fail("shared-root", livepatch.sections[section].name,
+                          "replacement code for parts '\(partNames[other])' and '\(partNames[part])' is in one section; rebuild with ccflags-y += -ffunction-sections -fdata-sections")
+                }
+                seen[section] = part
+            }
+        }
+    }
+
+    private mutating func reportSharedState(_ ownership: Ownership) {
+        for (section, owner) in ownership.owners.sorted(by: { $0.key < $1.key }) {
+            guard case .sharedState(let parts) = owner else { continue }
+            let names = parts.sorted().map { partNames[$0] }.joined(separator: ", ")
+            let symbol = livepatch.symbols.first { Int($0.sectionIndex.rawValue) == section && $0.type == .object }?.name
+                ?? livepatch.sections[section].name
+            fail("shared-state", livepatch.sections[section].name,
+                  "writable '\(symbol)' is used by parts \(names); split parts cannot share state: EXPORT_SYMBOL_GPL it from the main (vmlinux) part, or keep it in a shadow variable (klp_shadow_get_or_alloc)")
+        }
+    }
+
+    private mutating func checkPatchedFunctions(_ usedObjects: [KlpObject]) {
+        for (index, object) in usedObjects.enumerated() {
+            let name = objects[index]
+            guard let order = input.symbolOrder[name] else {
+                warn("no-symbol-order", partNames[index],
+                        "no symbol order for '\(name)', so its patched functions and locals cannot be checked; " +
+                        (name.isVmlinux ? "pass --kallsyms FILE (a /proc/kallsyms dump) or --vmlinux FILE" : "make sure \(name).ko is in the module tree"))
+                continue
+            }
+            for function in object.functions {
+                let candidates = order.occurrences(of: function.oldName)
+                let location = "\(name).\(function.oldName)"
+                if candidates.isEmpty {
+                    fail("patched-function-missing", location,
+                          "'\(function.oldName)' does not exist in \(name) (\((order.source ?? order.object.rawValue))); the kernel would refuse the patch with \"symbol '\(function.oldName)' not found in symbol table\"")
+                } else if function.oldSympos == 0 && candidates.count > 1 {
+                    fail("patched-function-ambiguous", location,
+                          "'\(function.oldName)' occurs \(candidates.count) times in \(name); set .old_sympos to one of \(Self.positions(candidates))")
+                } else if function.oldSympos > UInt64(candidates.count) {
+                    fail("patched-function-sympos", location,
+                          "old_sympos \(function.oldSympos) for '\(function.oldName)' does not exist in \(name), which has \(candidates.count) occurrence(s)")
+                }
+            }
+        }
+    }
+
+    static func positions(_ candidates: [SymbolOccurrence]) -> String {
+        candidates.map { "\($0.position) (\($0.addressDescription))" }.joined(separator: ", ")
+    }
+
+    private mutating func checkCycles(_ dependsOn: [Int: Set<Int>]) {
+        var state: [Int: Int] = [:]  // 1 visiting, 2 done
+        func visit(_ part: Int, _ path: [Int]) -> [Int]? {
+            if state[part] == 1 { return path + [part] }
+            if state[part] == 2 { return nil }
+            state[part] = 1
+            for next in (dependsOn[part] ?? []).sorted() {
+                if let cycle = visit(next, path + [part]) { return cycle }
+            }
+            state[part] = 2
+            return nil
+        }
+        for part in dependsOn.keys.sorted() {
+            if let cycle = visit(part, []) {
+                fail("dependency-cycle", nil, "parts depend on each other in a cycle: \(cycle.map { partNames[$0] }.joined(separator: " -> ")); move the shared code into the part that owns it or into the main part")
+                return
+            }
+        }
+    }
+
+    /// The parts whose code a special-section entry describes: the owners of the code its other relocations name.
+    private func specialEntryParts(table: RelocationSection, entry: Relocation, entrySize: UInt64?,
+                                   ownership: Ownership) -> Set<Int> {
+        let siblings: [Relocation]
+        if let entrySize, entrySize > 0 {
+            let start = entry.offset / entrySize * entrySize
+            siblings = table.entries.filter { $0.offset >= start && $0.offset < start + entrySize }
+        } else {
+            siblings = [entry]
+        }
+        var parts: Set<Int> = []
+        for sibling in siblings where sibling.symbolIndex < livepatch.symbols.count {
+            let symbol = livepatch.symbols[sibling.symbolIndex]
+            guard symbol.isDefinedInSection else { continue }
+            let section = Int(symbol.sectionIndex.rawValue)
+            if ownership.roles[section] == .content {
+                parts.formUnion(ownership.partsCarrying(section: section))
+            }
+        }
+        return parts
+    }
+}

@@ -1,0 +1,140 @@
+import ELF
+import KernelWorld
+import Livepatch
+
+extension PlanningContext {
+    /// Classifies one relocation as seen from one part; nil when it stays inside the part.
+    mutating func classify(_ entry: Relocation, in section: Section, part: Int, ownership: Ownership,
+                           dependsOn: inout [Int: Set<Int>]) -> Reference? {
+        guard entry.symbolIndex > 0, entry.symbolIndex < livepatch.symbols.count else { return nil }
+        let symbol = livepatch.symbols[entry.symbolIndex]
+        let site = livepatch.describe(Location(section: section.index, offset: entry.offset))
+        let location = "\(section.name)+0x\(String(entry.offset, radix: 16))"
+        let object = objects[part]
+        let partName = partNames[part]
+
+        func make(_ name: String, _ category: Category, owner: String?, sympos: Int?, action: String,
+                  reason: String, ok: Bool) -> Reference {
+            Reference(part: partName, section: section.name, offset: entry.offset, site: site, symbol: name,
+                      category: category, owner: owner, sympos: sympos, action: action, reason: reason, ok: ok)
+        }
+
+        if symbol.sectionIndex == .undefined {
+            return classifyExternal(symbol.name, section: section, location: location, object: object, make: make)
+        }
+        if symbol.sectionIndex == .livepatch {
+            guard let parsed = KlpNames.parseSymbol(symbol.name) else {
+                fail("klp-symbol-name", location, "'\(symbol.name)' is SHN_LIVEPATCH but the kernel cannot parse it as .klp.sym.<object>.<symbol>,<sympos>")
+                return make(symbol.name, .unresolved, owner: nil, sympos: nil, action: "none", reason: "malformed .klp.sym name", ok: false)
+            }
+            let category: Category = parsed.object == "vmlinux" ? .vmlinuxLocal : .moduleLocal
+            return make(parsed.symbol, category, owner: parsed.object, sympos: Int(parsed.sympos),
+                        action: "keep the existing klp relocation", reason: "already converted to a livepatch symbol", ok: true)
+        }
+        guard symbol.isDefinedInSection else { return nil }
+        let targetSection = Int(symbol.sectionIndex.rawValue)
+        guard ownership.roles[targetSection] == .content else { return nil }
+        let carriers = ownership.partsCarrying(section: targetSection)
+        if carriers.contains(part) { return nil }
+        let target = Location(section: targetSection, offset: Self.referencedOffset(symbol: symbol, relocation: entry))
+        let name = symbol.type == .section ? livepatch.describe(target) : symbol.name
+        guard case .part(let owner) = ownership.owners[targetSection] else { return nil }
+        dependsOn[part, default: []].insert(owner)
+        let ownerName = partNames[owner]
+        if owner == mainPart {
+            warn("main-livepatch-export", location,
+                    "part '\(partName)' uses '\(name)' of the main part '\(ownerName)'; it stays a normal relocation, so '\(ownerName)' must stay loaded while '\(partName)' is; consider a shadow variable (klp_shadow_get) instead")
+            return make(name, .mainLivepatchExport, owner: ownerName, sympos: nil,
+                        action: "normal relocation; the main part exports '\(name)'",
+                        reason: "defined in the main part '\(ownerName)'", ok: true)
+        }
+        let ownerObject = objects[owner]
+        let allowed = !object.isVmlinux && (input.dependencies[object]?.contains(ownerObject) ?? false)
+        if !allowed {
+            fail("inter-livepatch", location,
+                  "part '\(partName)' uses '\(name)' of part '\(ownerName)', but \(object) does not depend on \(ownerObject); move '\(name)' into the part that uses it or into the main part")
+        }
+        return make(name, .interLivepatch, owner: ownerName, sympos: nil,
+                    action: allowed ? "normal relocation; '\(ownerName)' exports '\(name)'" : "none (error)",
+                    reason: allowed ? "defined in part '\(ownerName)'; \(object) depends on \(ownerObject)"
+                                    : "defined in part '\(ownerName)'; \(object) does not depend on \(ownerObject)",
+                    ok: allowed)
+    }
+
+    /// The offset a relocation refers to inside its symbol's section: `S + A`, plus 4 for the
+    /// PC-relative types whose addend is biased by the 4-byte field (`R_X86_64_PC32` 2,
+    /// `R_X86_64_PLT32` 4, `R_X86_64_GOTPCREL` 9, `R_X86_64_GOTPCRELX` 41, `R_X86_64_REX_GOTPCRELX` 42),
+    /// clamped at 0.
+    static func referencedOffset(symbol: Symbol, relocation: Relocation) -> UInt64 {
+        var offset = Int64(bitPattern: symbol.value) &+ relocation.addend
+        if [2, 4, 9, 41, 42].contains(relocation.type) { offset &+= 4 }
+        return UInt64(max(0, offset))
+    }
+
+    private mutating func classifyExternal(
+        _ name: String, section: Section, location: String, object: ObjectName,
+        make: (String, Category, String?, Int?, String, String, Bool) -> Reference
+    ) -> Reference {
+        switch input.exports.lookup(name) {
+        case .conflicting(let exports):
+            let owners = exports.map { $0.owner.rawValue }.sorted().joined(separator: " and ")
+            fail("export-conflict", location, "'\(name)' is exported by \(owners); remove the duplicate export or pass only the Module.symvers of the target kernel")
+            return make(name, .unresolved, nil, nil, "none (error)", "exported by \(owners)", false)
+        case .unique(let export):
+            let owner = export.owner
+            if owner.isVmlinux {
+                return make(name, .vmlinuxExport, "vmlinux", nil, "keep a normal relocation", "exported by vmlinux (\(export.kind))", true)
+            }
+            let klpSymbol = KlpNames.symbol(object: owner.rawValue, name: name, sympos: 0)
+            let klpSection = KlpNames.relocationSection(object: object.rawValue, section: section.name)
+            if owner == object {
+                return make(name, .patchedModuleExport, owner.rawValue, 0, "\(klpSymbol) in \(klpSection)",
+                            "exported by \(owner), the module this part patches; a normal relocation would pin it", true)
+            }
+            if !object.isVmlinux, input.dependencies[object]?.contains(owner) ?? false {
+                return make(name, .otherModuleExport, owner.rawValue, 0, "\(klpSymbol) in \(klpSection)",
+                            "exported by \(owner); \(object) depends on \(owner), so it is loaded before the relocation is applied", true)
+            }
+            let why = object.isVmlinux
+                ? "the main (vmlinux) part cannot use a module export without pinning \(owner)"
+                : "\(object) does not depend on \(owner)"
+            fail("other-module-export", location,
+                  "'\(name)' is exported by '\(owner)', which \(object.isVmlinux ? "vmlinux" : "patched module '\(object)'") does not depend on; move the call into a part whose patched module depends on '\(owner)', or drop it")
+            return make(name, .otherModuleExport, owner.rawValue, nil, "none (error)", "exported by \(owner); \(why)", false)
+        case .none:
+            return classifyLocal(name, section: section, location: location, object: object, make: make)
+        }
+    }
+
+    private mutating func classifyLocal(
+        _ name: String, section: Section, location: String, object: ObjectName,
+        make: (String, Category, String?, Int?, String, String, Bool) -> Reference
+    ) -> Reference {
+        var searched: [String] = []
+        for candidateObject in object.isVmlinux ? [object] : [object, ObjectName.vmlinux] {
+            guard let order = input.symbolOrder[candidateObject] else {
+                searched.append("\(candidateObject) (no symbol order given)")
+                continue
+            }
+            let candidates = order.occurrences(of: name)
+            searched.append((order.source ?? order.object.rawValue))
+            guard !candidates.isEmpty else { continue }
+            let category: Category = candidateObject.isVmlinux ? .vmlinuxLocal : .moduleLocal
+            let klpSection = KlpNames.relocationSection(object: candidateObject.isVmlinux ? "vmlinux" : object.rawValue,
+                                                        section: section.name)
+            if candidates.count == 1 {
+                let klpSymbol = KlpNames.symbol(object: candidateObject.rawValue, name: name, sympos: 0)
+                return make(name, category, candidateObject.rawValue, 0, "\(klpSymbol) in \(klpSection)",
+                            "not exported; unique in \(candidateObject) (\((order.source ?? order.object.rawValue)))", true)
+            }
+            let fix = candidates.map { "KLP_SYMPOS(\(name), \($0.position))" }.joined(separator: " | ")
+            fail("ambiguous-symbol", location,
+                  "'\(name)' is not exported and occurs \(candidates.count) times in \(candidateObject): \(Self.positions(candidates)); choose one: KLP_MODULE_RELOC(\(candidateObject)) { \(fix) }")
+            return make(name, .ambiguous, candidateObject.rawValue, nil, "none (error)",
+                        "not exported; \(candidates.count) candidates in \(candidateObject)", false)
+        }
+        fail("unresolved-symbol", location,
+              "'\(name)' is neither exported (Module.symvers) nor found in \(searched.joined(separator: ", ")); check the spelling or pass the right kernel world")
+        return make(name, .unresolved, nil, nil, "none (error)", "found nowhere", false)
+    }
+}

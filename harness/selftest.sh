@@ -1,0 +1,103 @@
+#!/bin/bash
+# usage: harness/selftest.sh
+#
+# Proves that harness/run.sh can fail: runs it on the deliberately broken
+# scenarios in harness/selftest/ (kept out of the default set) and checks that
+# each one is reported as FAIL, with the right facts named, and that run.sh exits
+# non-zero. Also checks that a missing kernel fails loudly (never a silent pass),
+# that an unset variable in a modules file is an error, and that a scenario from
+# $KLP_SPLIT_SCENARIOS can load a .ko from $KLP_SPLIT_OUT (that one must PASS).
+# Prints "selftest: N ok, N wrong"; exits 1 if the runner misbehaved.
+# ~35 s (4 boots, one of them waits for an 8 s timeout).
+#
+# env: KVER, KLP_SPLIT_CACHE as for run.sh
+set -euo pipefail
+HARNESS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+RUN=$HARNESS/run.sh
+ST=$HARNESS/selftest
+KLP_SPLIT_CACHE=${KLP_SPLIT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/klp-split}
+OUT=$(mktemp -d)
+trap 'rm -rf "$OUT"' EXIT
+OK=0 WRONG=0
+
+# expect_run NAME WANT_RC GREP_ERE... -- COMMAND...: run COMMAND, require its exit
+# status (0, or "nonzero") and one output line matching each ERE
+expect_run() {
+	local name=$1 want=$2 res=ok rc
+	shift 2
+	local eres=()
+	while [ "$1" != -- ]; do eres+=("$1"); shift; done
+	shift
+	echo "---- $name: $*"
+	set +e
+	"$@" > "$OUT/$name.out" 2>&1
+	rc=$?
+	set -e
+	sed 's/^/    | /' "$OUT/$name.out"
+	if [ "$want" = nonzero ]; then [ "$rc" != 0 ] || res="exit status 0, wanted non-zero"
+	else [ "$rc" = "$want" ] || res="exit status $rc, wanted $want"; fi
+	for e in "${eres[@]}"; do
+		grep -qE -- "$e" "$OUT/$name.out" || res="no output line matches: $e"
+	done
+	if [ "$res" = ok ]; then
+		echo "selftest ok: $name (exit $rc)"
+		OK=$((OK + 1))
+	else
+		echo "selftest WRONG: $name: $res"
+		WRONG=$((WRONG + 1))
+	fi
+}
+
+expect_run wrong-expectation nonzero \
+	'^FAIL wrong-expectation: WRONG 1: false does not succeed; WRONG 2: there is no such line; WRONG 3: echo printed hello, not bye; WRONG 4: hello is there; WRONG 5: no second run of true \(6/11 facts' \
+	'^0 passed, 1 failed$' \
+	-- "$RUN" "$ST/wrong-expectation"
+
+expect_run guest-panics nonzero \
+	"^FAIL guest-panics: guest ran to '### harness: done'; no kernel panic, Oops, BUG or Call Trace" \
+	'found: .*Kernel panic - not syncing: Attempted to kill init' \
+	'^0 passed, 1 failed$' \
+	-- "$RUN" "$ST/guest-panics"
+
+expect_run guest-hangs nonzero \
+	"^FAIL guest-hangs: guest ran to '### harness: done'; qemu exited with 0" \
+	'qemu rc=124 \(timeout after 8 s' \
+	'^0 passed, 1 failed$' \
+	-- env KLP_SPLIT_TIMEOUT=8 "$RUN" "$ST/guest-hangs"
+
+expect_run malformed nonzero \
+	'guest.sh: line 5: syntax error' \
+	"expect:2: unknown fact 'contains'" \
+	'^FAIL malformed: malformed scenario \(4 problems\)$' \
+	'^0 passed, 1 failed$' \
+	-- "$RUN" "$ST/malformed"
+
+expect_run missing-kernel nonzero \
+	'^harness: ERROR: kernel scenarios cannot run: no kernel: ' \
+	'NO KERNEL TEST RAN' \
+	'^FAIL baseline-vmlinux: not run \(no kernel: ' \
+	'^0 passed, 1 failed$' \
+	-- env KLP_SPLIT_CACHE="$OUT/empty-cache" "$RUN" baseline-vmlinux
+
+expect_run unset-variable nonzero \
+	'modules:3: cannot expand' \
+	'\$KLP_SPLIT_OUT is not set' \
+	'^FAIL from-klp-split-out: could not build its modules or initramfs' \
+	-- env -u KLP_SPLIT_OUT KLP_SPLIT_SCENARIOS="$ST/scenarios-dir" "$RUN" from-klp-split-out
+
+# a module in $KLP_SPLIT_OUT, as "klp-split build" would leave it; the built
+# livepatch_cmdline from the runner's build cache (built first if needed)
+ko=$(ls "$KLP_SPLIT_CACHE"/harness/build/livepatch_cmdline-*/ko/livepatch_cmdline.ko 2>/dev/null | head -1 || true)
+if [ -z "$ko" ]; then
+	"$RUN" baseline-vmlinux > /dev/null || true
+	ko=$(ls "$KLP_SPLIT_CACHE"/harness/build/livepatch_cmdline-*/ko/livepatch_cmdline.ko | head -1)
+fi
+mkdir -p "$OUT/klp-split-out"
+cp "$ko" "$OUT/klp-split-out/"
+expect_run from-klp-split-out 0 \
+	'^PASS from-klp-split-out \(6/6 facts' \
+	'^1 passed, 0 failed$' \
+	-- env KLP_SPLIT_OUT="$OUT/klp-split-out" KLP_SPLIT_SCENARIOS="$ST/scenarios-dir" "$RUN" from-klp-split-out
+
+echo "selftest: $OK ok, $WRONG wrong"
+[ "$WRONG" = 0 ]
