@@ -14,9 +14,9 @@ package struct KallsymsTable: Sendable {
     /// `__builtin__ftrace`), in file order.
     private let modules: [ObjectName: SymbolOrder]
 
-    /// Reads the dump at `path`.
-    package init(contentsOf path: String) throws(KernelWorldError) {
-        try self.init(file: TextFile(contentsOf: path))
+    /// Reads the dump at `path`; `displayName` (default: `path`) is how messages name it.
+    package init(contentsOf path: String, displayName: String? = nil) throws(KernelWorldError) {
+        try self.init(file: TextFile(contentsOf: path, displayName: displayName))
     }
 
     /// Parses dump text; `file` names it in messages.

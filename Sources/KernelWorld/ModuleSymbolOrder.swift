@@ -35,22 +35,24 @@ package struct ModuleSymbolOrder: Sendable {
     /// Sections whose `SHF_ALLOC` the loader clears (`rewrite_section_headers()`).
     static let sectionsDroppedAtLoad: Set<String> = [".modinfo", "__versions"]
 
-    /// Reads the `.ko` at `path`. The object name comes from the file name unless given.
-    package init(moduleAt path: String, object: ObjectName? = nil) throws(KernelWorldError) {
+    /// Reads the `.ko` at `path`. The object name comes from the file name unless given;
+    /// `displayName` (default: `path`) is how messages name the file.
+    package init(moduleAt path: String, object: ObjectName? = nil, displayName: String? = nil) throws(KernelWorldError) {
+        let shownName = displayName ?? path
         for suffix in [".xz", ".zst", ".gz"] where path.hasSuffix(suffix) {
-            throw .unreadableModule(path, reason: "compressed module; decompress it first (xz -dk, zstd -dk or gzip -dk)")
+            throw .unreadableModule(shownName, reason: "compressed module; decompress it first (xz -dk, zstd -dk or gzip -dk)")
         }
         let file: ELFFile
         do {
             file = try ELFFile(path: path)
         } catch {
-            throw .unreadableModule(error)
+            throw .unreadableModule(error.naming(shownName))
         }
         guard file.fileType == ELFFile.relocatable else {
-            throw .unreadableModule(path, reason: "ELF type \(file.fileType) is not ET_REL, so this is not a kernel module")
+            throw .unreadableModule(shownName, reason: "ELF type \(file.fileType) is not ET_REL, so this is not a kernel module")
         }
         guard !file.symbols.isEmpty else {
-            throw .unreadableModule(path, reason: "no .symtab (was it stripped with --strip-all?)")
+            throw .unreadableModule(shownName, reason: "no .symtab (was it stripped with --strip-all?)")
         }
         let name: ObjectName
         if let object {
@@ -59,10 +61,10 @@ package struct ModuleSymbolOrder: Sendable {
             do {
                 name = try ObjectName(normalizing: path)
             } catch {
-                throw error.located(file: path, line: nil)
+                throw error.located(file: shownName, line: nil)
             }
         }
-        self.init(object: name, source: path, sections: file.sections, symbols: file.symbols)
+        self.init(object: name, source: shownName, sections: file.sections, symbols: file.symbols)
     }
 
     /// Builds both orders from a module's section headers and `.symtab`.

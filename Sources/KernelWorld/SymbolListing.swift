@@ -31,12 +31,17 @@ struct SymbolListing {
         try file.forEachLine { (number, bytes) throws(KernelWorldError) in
             let bytes = bytes.withoutCarriageReturn
             if bytes.isBlank { return }
-            let text = bytes.string
-            if text.contains(Self.placeholderMarker) {
-                let message = text.split(separator: " ", maxSplits: 2).dropFirst(2).first.map(String.init) ?? text
-                throw .placeholderSystemMap(file.name, text: message)
+            do throws(KernelWorldError) {
+                lines.append(try Self.parse(bytes, file: file.name, number: number, nextStep: malformedNextStep))
+            } catch {
+                // The placeholder's name has spaces, so it never parses; say what it is instead.
+                let text = bytes.string
+                if text.contains(Self.placeholderMarker) {
+                    let message = text.split(separator: " ", maxSplits: 2).dropFirst(2).first.map(String.init) ?? text
+                    throw .placeholderSystemMap(file.name, text: message)
+                }
+                throw error
             }
-            lines.append(try Self.parse(bytes, file: file.name, number: number, nextStep: malformedNextStep))
         }
         if !lines.isEmpty, lines.allSatisfy({ $0.address == 0 }) {
             throw .zeroAddresses(file.name, count: lines.count)
@@ -63,7 +68,7 @@ struct SymbolListing {
             guard tag.count > 2, tag.first == UInt8(ascii: "["), tag.last == UInt8(ascii: "]") else {
                 throw .malformedSymbolLine(file, line: number, detail: "bad module tag '\(tag.string)'", nextStep: nextStep)
             }
-            do {
+            do throws(KernelWorldError) {
                 module = try ObjectName(normalizing: tag.dropFirst().dropLast().string)
             } catch {
                 throw error.located(file: file, line: number)

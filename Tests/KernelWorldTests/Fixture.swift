@@ -1,3 +1,4 @@
+@testable import KernelWorld
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -23,4 +24,9 @@ enum Fixture {
     static func module(_ relativePath: String) -> String { moduleDirectory + "/" + relativePath }
 
     static func exists(_ path: String) -> Bool { access(path, R_OK) == 0 }
+
+    /// `Fixtures/world/proc/kallsyms` parsed once for all tests (it has 96023 lines).
+    static let bootedKernel: Result<KallsymsTable, KernelWorldError> = Result { () throws(KernelWorldError) in
+        try KallsymsTable(contentsOf: kallsyms, displayName: "proc/kallsyms")
+    }
 }

@@ -10,11 +10,11 @@ struct ModuleSymbolOrderTests {
     func cdromCounts() throws {
         // Counted independently with readelf -SW -sW: defined, st_name != 0 (so no STT_SECTION
         // symbols, which readelf shows by their section name), SHF_ALLOC at load, not .init*.
-        let order = try ModuleSymbolOrder(moduleAt: Self.cdromPath)
+        let order = try ModuleSymbolOrder(moduleAt: Self.cdromPath, displayName: "cdrom.ko")
         #expect(order.object.rawValue == "cdrom")
         #expect(order.loaded.symbolCount == 316)
         #expect(order.coming.symbolCount == 342)
-        #expect(order.loaded.source == Self.cdromPath)
+        #expect(order.loaded.source == "cdrom.ko")
     }
 
     @Test("cdrom.ko: an exported function is found with its symtab index, section and kallsyms type")
@@ -86,5 +86,26 @@ struct ModuleSymbolOrderTests {
             guard let error = error as? KernelWorldError else { return false }
             return error.kind == .unreadableModule && error.file == path && error.message.contains(messagePart)
         }
+    }
+
+    @Test("the order read from each .ko is exactly the order the booted kernel shows in /proc/kallsyms",
+          arguments: ["kernel/drivers/cdrom/cdrom.ko", "kernel/drivers/scsi/sr_mod.ko",
+                      "kernel/drivers/scsi/scsi_mod.ko", "kernel/drivers/scsi/scsi_common.ko"])
+    func matchesBootedKernel(module: String) throws {
+        let order = try ModuleSymbolOrder(moduleAt: Fixture.module(module))
+        let kallsyms = try Fixture.bootedKernel.get()
+        let booted = try #require(kallsyms.symbolOrder(of: order.object))
+        #expect(order.loaded.symbolCount == booted.symbolCount)
+        // Same names, same positions; kallsyms upper-cases the letter of exported symbols.
+        let fromKo = Self.listing(order.loaded)
+        let fromKallsyms = Self.listing(booted)
+        #expect(fromKo.map(\.name) == fromKallsyms.map(\.name))
+        #expect(fromKo.map(\.position) == fromKallsyms.map(\.position))
+        #expect(fromKo.map { $0.type } == fromKallsyms.map { Character($0.type.lowercased()) })
+    }
+
+    /// Every occurrence, sorted by name then position (SymbolOrder keeps no global sequence).
+    private static func listing(_ order: SymbolOrder) -> [SymbolOccurrence] {
+        order.names.flatMap { order.occurrences(of: $0) }
     }
 }
