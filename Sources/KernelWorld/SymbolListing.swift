@@ -85,9 +85,11 @@ struct SymbolListing {
 
     /// The vmlinux symbols in kallsyms address order; ties keep file order.
     ///
-    /// kernel/kallsyms.c counts matches over `kallsyms_seqs_of_names`, whose ties scripts/kallsyms.c
-    /// `compare_names()` breaks by address and then by position in the address-sorted table — the
-    /// order /proc/kallsyms prints.
+    /// Whichever way kernel/kallsyms.c walks the table for `klp_find_object_symbol()` — every
+    /// symbol in address order (`kallsyms_on_each_symbol()`), or only the matches through the
+    /// name-sorted `kallsyms_seqs_of_names` (`kallsyms_on_each_match_symbol()`), whose ties
+    /// scripts/kallsyms.c `compare_names()` breaks by address and then by address-table position —
+    /// the count comes out in address order, ties in the order /proc/kallsyms prints them.
     func vmlinuxOrder(source: String) -> SymbolOrder {
         let ordered = lines.enumerated()
             .filter { $0.element.module == nil }
