@@ -1,7 +1,7 @@
 @testable import KernelWorld
 import Testing
 
-@Suite("ModuleDependencies", .enabled(if: Fixture.exists(Fixture.moduleDirectory + "/modules.dep.bin")))
+@Suite("ModuleDependencies")
 struct ModuleDependenciesTests {
     let modules: ModuleDependencies
 

@@ -1,7 +1,7 @@
 @testable import KernelWorld
 import Testing
 
-@Suite("ModuleSymbolOrder", .enabled(if: Fixture.exists(Fixture.module("kernel/drivers/scsi/scsi_mod.ko"))))
+@Suite("ModuleSymbolOrder")
 struct ModuleSymbolOrderTests {
     static let cdromPath = Fixture.module("kernel/drivers/cdrom/cdrom.ko")
     static let scsiModPath = Fixture.module("kernel/drivers/scsi/scsi_mod.ko")
