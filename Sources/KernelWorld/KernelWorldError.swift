@@ -24,6 +24,7 @@ package struct KernelWorldError: Error, Sendable, Equatable, CustomStringConvert
         case symbolNotFound
         case ambiguousSymbol
         case symbolPositionNotFound
+        case mismatchedWorld
     }
 
     package let kind: Kind
@@ -164,5 +165,14 @@ extension KernelWorldError {
     static func symbolPositionNotFound(_ symbol: String, position: Int, in object: ObjectName, count: Int, source: String?) -> Self {
         .init(.symbolPositionNotFound, file: source, message:
             "symbol position \(position) for symbol '\(symbol)' in object '\(object)' not found (it occurs \(count) time\(count == 1 ? "" : "s")); use a position from 1 to \(count)")
+    }
+}
+
+// MARK: - Consistency between files
+
+extension KernelWorldError {
+    static func mismatchedWorld(source: String?, object: ObjectName, missing: Int, exported: Int, first: Export) -> Self {
+        .init(.mismatchedWorld, file: source, message:
+            "\(missing) of the \(exported) symbols that \(first.origin.file) says '\(object)' exports are not here (first: '\(first.symbol)', \(first.origin)); the files come from different kernels, so take both from the target kernel")
     }
 }
