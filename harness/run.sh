@@ -125,7 +125,7 @@ fi
 # ---- can we run a kernel at all? (never let a missing kernel look like a pass) ---------
 preflight() {
 	local c
-	for c in qemu-system-x86_64 cpio depmod modinfo make strip awk md5sum timeout; do
+	for c in qemu-system-x86_64 cpio depmod modinfo make strip awk md5sum timeout flock; do
 		command -v "$c" >/dev/null || { echo "'$c' not found in PATH"; return 1; }
 	done
 	[ -x "$BUSYBOX" ] || { echo "$BUSYBOX missing (busybox-static)"; return 1; }
@@ -147,11 +147,18 @@ if [ "$RECHECK" = 0 ] && ! why=$(preflight); then
 	exit 1
 fi
 mkdir -p "$HW/logs" "$HW/artifacts" "$HW/build" "$HW/work"
+# one run at a time per cache: logs, images and artifacts have fixed names, and
+# two TCG guests on a small host would only slow each other down
+exec 9> "$HW/.lock"
+if ! flock -n 9; then
+	echo "harness: waiting for another run.sh on this cache to finish (lock $HW/.lock)" >&2
+	flock -w 900 9 || die "another run.sh held $HW/.lock for 900 s"
+fi
 
 # ---- modules file ---------------------------------------------------------------------
 # expand $VAR / ${VAR} in S (no other shell syntax); fails naming an unset variable
 expand_vars() {
-	local s=$1 out= v
+	local s=$1 out="" v
 	while [[ $s =~ ^([^\$]*)\$(\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))(.*)$ ]]; do
 		v=${BASH_REMATCH[3]:-${BASH_REMATCH[4]}}
 		[ -n "${!v+x}" ] || { echo "\$$v is not set" >&2; return 1; }
@@ -302,8 +309,10 @@ add_tools() {
 		read -r -a words <<< "$e" || true
 		[ ${#words[@]} -gt 0 ] || continue
 		p=${words[0]}
-		[[ $p == /* ]] && [ -x "$p" ] && [ -f "$p" ] ||
-			{ echo "$(rel "$f"):$n: '$p' is not an absolute path to a host program" >&2; return 1; }
+		if ! [[ $p == /* && -f $p && -x $p ]]; then
+			echo "$(rel "$f"):$n: '$p' is not an absolute path to a host program" >&2
+			return 1
+		fi
 		install -D -m 755 "$p" "$r$p"
 		while IFS= read -r lib; do
 			[ -z "$lib" ] || [ -e "$r$lib" ] || install -D -m 755 "$(readlink -f "$lib")" "$r$lib"
@@ -330,8 +339,10 @@ read_artifacts() {
 		e=${raw%%#*}
 		read -r name upd rest <<< "$e" || true
 		[ -n "${name:-}" ] || continue
-		[[ $name =~ ^[A-Za-z0-9_.-]+$ ]] && [ -z "${rest:-}" ] ||
-			{ echo "$(rel "$f"):$n: expected '<name> [<repo path to update>]'" >&2; return 1; }
+		if ! [[ $name =~ ^[A-Za-z0-9_.-]+$ && -z ${rest:-} ]]; then
+			echo "$(rel "$f"):$n: expected '<name> [<repo path to update>]'" >&2
+			return 1
+		fi
 		ART_NAMES+=("$name")
 		ART_UPDATE+=("${upd:-}")
 	done < "$f"
@@ -372,7 +383,7 @@ boot() {
 # check_scenario SCENARIO_DIR LOG ARTDIR: evaluates implicit + expect facts;
 # sets K_OK, K_ALL, FAILS (descriptions), FAIL_DETAILS
 check_scenario() {
-	local sd=$1 log=$2 artdir=$3 f=$1/expect raw n=0 desc= what target i got sum r a gb gm
+	local sd=$1 log=$2 artdir=$3 f=$1/expect raw n=0 desc='' what target i got sum r a gb gm
 	K_OK=0 K_ALL=0 FAILS=() FAIL_DETAILS=()
 	verdict() { # verdict OK? DESCRIPTION DETAIL
 		K_ALL=$((K_ALL + 1))

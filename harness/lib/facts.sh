@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # harness/lib/facts.sh - checks a scenario's "expect" file against a console log
 # (sourced by harness/run.sh; bash). The syntax is documented in docs/harness.md
 # and at the top of every expect file; in short, one fact per line:
@@ -40,7 +41,7 @@ facts_validate() {
 _fact_parse() {
 	local s=$1
 	s=${s#"${s%%[![:space:]]*}"}
-	FACT_TARGET= FACT_KIND= FACT_NTH=1 FACT_A= FACT_B= FACT_ERR=
+	FACT_TARGET='' FACT_KIND='' FACT_NTH=1 FACT_A='' FACT_B='' FACT_ERR=''
 	if [[ $s =~ ^in\ ([A-Za-z0-9_.-]+)\ (.*)$ ]]; then
 		FACT_TARGET=${BASH_REMATCH[1]}
 		s=${BASH_REMATCH[2]}
@@ -103,6 +104,7 @@ _cmp() { # _cmp A OP B
 	esac
 }
 
+# shellcheck disable=SC2034 # FACT_GOT is read by run.sh
 # fact_eval FILE: evaluate the parsed fact (FACT_*) against FILE; returns 0 if it
 # holds, else 1 with FACT_GOT describing what was found
 fact_eval() {
@@ -145,7 +147,7 @@ fact_eval() {
 			return 1
 		fi
 		got=$(_output_of "$file" "$FACT_NTH" "$FACT_A")
-		printf '%s\n' "$got" | grep -aqE -- "$FACT_B" && return 0
+		grep -aqE -- "$FACT_B" <<< "$got" && return 0
 		FACT_GOT="its output was: $(printf '%s' "$got" | head -5 | tr '\n' '|')" ;;
 	esac
 	return 1

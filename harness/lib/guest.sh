@@ -50,7 +50,7 @@ section() { echo; echo "=== $*"; }
 # The runner's "rc" and "output" facts look for exactly these lines.
 run() {
 	echo "+ $*"
-	eval "$@"
+	eval "$*"
 	rc=$?
 	echo "rc=$rc"
 	return $rc
