@@ -27,7 +27,7 @@ package struct Export: Hashable, Sendable, CustomStringConvertible {
         self.origin = origin
     }
 
-    /// `cdrom_check_events (cdrom, EXPORT_SYMBOL, Module.symvers:19311)`.
+    /// `cdrom_check_events (cdrom, EXPORT_SYMBOL, Module.symvers:16533)`.
     package var description: String {
         var parts = [owner.rawValue, kind.rawValue]
         if let namespace { parts.append("namespace \(namespace)") }

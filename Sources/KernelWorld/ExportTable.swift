@@ -23,10 +23,13 @@ package struct ExportTable: Sendable {
 
     /// Reads the Module.symvers file at `path`.
     ///
-    /// - Parameter allowEmpty: accept a file without exports (modpost writes one for an external
-    ///   module that exports nothing); the kernel's own Module.symvers is never empty.
-    package init(contentsOf path: String, allowEmpty: Bool = false) throws(KernelWorldError) {
-        try self.init(file: TextFile(contentsOf: path), allowEmpty: allowEmpty)
+    /// - Parameters:
+    ///   - displayName: how messages and `Export.origin` name the file (default: `path`); pass a
+    ///     short name to keep absolute paths out of output.
+    ///   - allowEmpty: accept a file without exports (modpost writes one for an external module
+    ///     that exports nothing); the kernel's own Module.symvers is never empty.
+    package init(contentsOf path: String, displayName: String? = nil, allowEmpty: Bool = false) throws(KernelWorldError) {
+        try self.init(file: TextFile(contentsOf: path, displayName: displayName), allowEmpty: allowEmpty)
     }
 
     /// Parses Module.symvers text; `file` names it in messages and in each `Export.origin`.

@@ -1,7 +1,7 @@
 /// The symbols of a running target kernel, from a dump of its /proc/kallsyms taken as root.
 ///
-/// Gives sympos order for vmlinux (address order, as `kallsyms_on_each_match_symbol()` in
-/// kernel/kallsyms.c counts) and for every module that was loaded when the dump was taken
+/// Gives sympos order for vmlinux (address order, as kernel/kallsyms.c counts for
+/// `klp_find_object_symbol()`) and for every module that was loaded when the dump was taken
 /// (file order, which is `.symtab` order of the module's `core_kallsyms`, the order
 /// `module_kallsyms_on_each_symbol()` in kernel/module/kallsyms.c counts).
 ///
@@ -14,9 +14,9 @@ package struct KallsymsTable: Sendable {
     /// `__builtin__ftrace`), in file order.
     private let modules: [ObjectName: SymbolOrder]
 
-    /// Reads the dump at `path`.
-    package init(contentsOf path: String) throws(KernelWorldError) {
-        try self.init(file: TextFile(contentsOf: path))
+    /// Reads the dump at `path`; `displayName` (default: `path`) is how messages name it.
+    package init(contentsOf path: String, displayName: String? = nil) throws(KernelWorldError) {
+        try self.init(file: TextFile(contentsOf: path, displayName: displayName))
     }
 
     /// Parses dump text; `file` names it in messages.

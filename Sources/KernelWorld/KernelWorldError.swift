@@ -1,3 +1,5 @@
+import ELF
+
 /// Every error the KernelWorld layer throws, with all of its messages in this one file.
 ///
 /// `description` is one compiler-style line: `FILE[:LINE]: error: WHAT; NEXT STEP`, for example
@@ -22,6 +24,7 @@ package struct KernelWorldError: Error, Sendable, Equatable, CustomStringConvert
         case symbolNotFound
         case ambiguousSymbol
         case symbolPositionNotFound
+        case mismatchedWorld
     }
 
     package let kind: Kind
@@ -138,6 +141,11 @@ extension KernelWorldError {
         .init(.unreadableModule, file: path, message:
             "cannot read the module's symbol table (\(reason)); pass the module exactly as the target kernel ships it")
     }
+
+    /// An `ELFError` from the ELF layer, keeping its file and message.
+    static func unreadableModule(_ error: ELFError) -> Self {
+        .init(.unreadableModule, file: error.file, message: error.message)
+    }
 }
 
 // MARK: - sympos (kernel/livepatch/core.c klp_find_object_symbol)
@@ -157,5 +165,14 @@ extension KernelWorldError {
     static func symbolPositionNotFound(_ symbol: String, position: Int, in object: ObjectName, count: Int, source: String?) -> Self {
         .init(.symbolPositionNotFound, file: source, message:
             "symbol position \(position) for symbol '\(symbol)' in object '\(object)' not found (it occurs \(count) time\(count == 1 ? "" : "s")); use a position from 1 to \(count)")
+    }
+}
+
+// MARK: - Consistency between files
+
+extension KernelWorldError {
+    static func mismatchedWorld(source: String?, object: ObjectName, missing: Int, exported: Int, first: Export) -> Self {
+        .init(.mismatchedWorld, file: source, message:
+            "\(missing) of the \(exported) symbols that \(first.origin.file) says '\(object)' exports are not here (first: '\(first.symbol)', \(first.origin)); the files come from different kernels, so take both from the target kernel")
     }
 }

@@ -62,8 +62,10 @@ package final class ModuleDependencies {
     }
 
     /// Every module `name` needs loaded first, transitively, in modules.dep order (the order
-    /// modprobe loads them, last first); empty for a built-in module.
+    /// modprobe loads them, last first); empty for a built-in module and for vmlinux, which is
+    /// not a module (`contains(.vmlinux)` is false) but depends on nothing.
     package func dependencies(of name: ObjectName) throws(KernelWorldError) -> [ObjectName] {
+        if name.isVmlinux { return [] }
         if let cached = closureCache[name] { return cached }
         guard let direct = withModule(name, Self.directDependencies) else {
             throw .unknownModule(name, directory: moduleDirectory)

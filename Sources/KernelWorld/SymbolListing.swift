@@ -31,12 +31,17 @@ struct SymbolListing {
         try file.forEachLine { (number, bytes) throws(KernelWorldError) in
             let bytes = bytes.withoutCarriageReturn
             if bytes.isBlank { return }
-            let text = bytes.string
-            if text.contains(Self.placeholderMarker) {
-                let message = text.split(separator: " ", maxSplits: 2).dropFirst(2).first.map(String.init) ?? text
-                throw .placeholderSystemMap(file.name, text: message)
+            do throws(KernelWorldError) {
+                lines.append(try Self.parse(bytes, file: file.name, number: number, nextStep: malformedNextStep))
+            } catch {
+                // The placeholder's name has spaces, so it never parses; say what it is instead.
+                let text = bytes.string
+                if text.contains(Self.placeholderMarker) {
+                    let message = text.split(separator: " ", maxSplits: 2).dropFirst(2).first.map(String.init) ?? text
+                    throw .placeholderSystemMap(file.name, text: message)
+                }
+                throw error
             }
-            lines.append(try Self.parse(bytes, file: file.name, number: number, nextStep: malformedNextStep))
         }
         if !lines.isEmpty, lines.allSatisfy({ $0.address == 0 }) {
             throw .zeroAddresses(file.name, count: lines.count)
@@ -63,7 +68,7 @@ struct SymbolListing {
             guard tag.count > 2, tag.first == UInt8(ascii: "["), tag.last == UInt8(ascii: "]") else {
                 throw .malformedSymbolLine(file, line: number, detail: "bad module tag '\(tag.string)'", nextStep: nextStep)
             }
-            do {
+            do throws(KernelWorldError) {
                 module = try ObjectName(normalizing: tag.dropFirst().dropLast().string)
             } catch {
                 throw error.located(file: file, line: number)
@@ -80,9 +85,11 @@ struct SymbolListing {
 
     /// The vmlinux symbols in kallsyms address order; ties keep file order.
     ///
-    /// kernel/kallsyms.c counts matches over `kallsyms_seqs_of_names`, whose ties scripts/kallsyms.c
-    /// `compare_names()` breaks by address and then by position in the address-sorted table — the
-    /// order /proc/kallsyms prints.
+    /// Whichever way kernel/kallsyms.c walks the table for `klp_find_object_symbol()` — every
+    /// symbol in address order (`kallsyms_on_each_symbol()`), or only the matches through the
+    /// name-sorted `kallsyms_seqs_of_names` (`kallsyms_on_each_match_symbol()`), whose ties
+    /// scripts/kallsyms.c `compare_names()` breaks by address and then by address-table position —
+    /// the count comes out in address order, ties in the order /proc/kallsyms prints them.
     func vmlinuxOrder(source: String) -> SymbolOrder {
         let ordered = lines.enumerated()
             .filter { $0.element.module == nil }

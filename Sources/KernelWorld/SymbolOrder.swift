@@ -64,6 +64,9 @@ package struct SymbolOrder: Sendable {
     /// Number of distinct names.
     package var nameCount: Int { occurrencesByName.count }
 
+    /// Every distinct name, sorted.
+    package var names: [String] { occurrencesByName.keys.sorted() }
+
     /// The symbol `sympos` selects, or the error the kernel would report when loading the patch:
     /// not found, ambiguous (sympos 0 but several occurrences), or no such position.
     package func resolve(_ name: String, sympos: Int) throws(KernelWorldError) -> SymbolOccurrence {

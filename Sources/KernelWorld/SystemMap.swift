@@ -11,9 +11,9 @@ package struct SystemMap: Sendable {
 
     static let nextStep = "regenerate it with 'nm -n vmlinux > System.map'"
 
-    /// Reads the System.map at `path`.
-    package init(contentsOf path: String) throws(KernelWorldError) {
-        try self.init(file: TextFile(contentsOf: path))
+    /// Reads the System.map at `path`; `displayName` (default: `path`) is how messages name it.
+    package init(contentsOf path: String, displayName: String? = nil) throws(KernelWorldError) {
+        try self.init(file: TextFile(contentsOf: path, displayName: displayName))
     }
 
     /// Parses System.map text; `file` names it in messages.

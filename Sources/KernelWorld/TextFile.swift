@@ -18,11 +18,12 @@ struct TextFile: Sendable {
         bytes = Array(text.utf8)
     }
 
-    /// Reads the whole file at `path` with `fopen`/`fread`.
-    init(contentsOf path: String) throws(KernelWorldError) {
-        name = path
+    /// Reads the whole file at `path` with `fopen`/`fread`; `displayName` (default: `path`) is how
+    /// messages name it.
+    init(contentsOf path: String, displayName: String? = nil) throws(KernelWorldError) {
+        name = displayName ?? path
         guard let stream = fopen(path, "rb") else {
-            throw .unreadableFile(path, reason: String(cString: strerror(errno)))
+            throw .unreadableFile(name, reason: String(cString: strerror(errno)))
         }
         defer { fclose(stream) }
         var result: [UInt8] = []
@@ -32,7 +33,7 @@ struct TextFile: Sendable {
             if count > 0 { result.append(contentsOf: chunk[0..<count]) }
             if count < chunk.count {
                 if ferror(stream) != 0 {
-                    throw .unreadableFile(path, reason: String(cString: strerror(errno)))
+                    throw .unreadableFile(name, reason: String(cString: strerror(errno)))
                 }
                 break
             }

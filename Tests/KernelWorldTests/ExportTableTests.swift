@@ -5,8 +5,7 @@ import Testing
 struct ExportTableTests {
     // MARK: The real Debian 6.1 file
 
-    @Test("the real 6.1 Module.symvers parses with the right owners, CRCs, kinds and counts",
-          .enabled(if: Fixture.exists(Fixture.symvers)))
+    @Test("the real 6.1 Module.symvers parses with the right owners, CRCs, kinds and counts")
     func realSymvers() throws {
         let table = try ExportTable(contentsOf: Fixture.symvers)
         #expect(table.count == 24683)
@@ -67,6 +66,21 @@ struct ExportTableTests {
         #expect(table.lookup("a").unique?.kind == .gplFuture)
         #expect(table.lookup("b").unique?.crc == 1)
         #expect(table.lookup("b").unique?.kind.isGPLOnly == true)
+    }
+
+    @Test("CRLF line ends and blank lines are tolerated; line numbers still count every line")
+    func crlfAndBlankLines() throws {
+        let table = try ExportTable(parsing: "0x1\ta\tvmlinux\tEXPORT_SYMBOL\t\r\n\r\n\n0x2\tb\tfs/fat/fat\tEXPORT_SYMBOL_GPL\t\r\n",
+                                    file: "Module.symvers")
+        #expect(table.count == 2)
+        #expect(table.lookup("b").unique?.origin.line == 4)
+        #expect(table.lookup("b").unique?.description == "b (fat, EXPORT_SYMBOL_GPL, Module.symvers:4)")
+    }
+
+    @Test("a display name replaces the path in origins and messages")
+    func displayName() throws {
+        let table = try ExportTable(contentsOf: Fixture.symvers, displayName: "Module.symvers")
+        #expect(table.lookup("cdrom_check_events").unique?.origin.description == "Module.symvers:16533")
     }
 
     // MARK: Merging and conflicts

@@ -1,3 +1,4 @@
+@testable import KernelWorld
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -22,5 +23,9 @@ enum Fixture {
     /// The path of a module in the fixture tree, e.g. `kernel/drivers/cdrom/cdrom.ko`.
     static func module(_ relativePath: String) -> String { moduleDirectory + "/" + relativePath }
 
-    static func exists(_ path: String) -> Bool { access(path, R_OK) == 0 }
+
+    /// `Fixtures/world/proc/kallsyms` parsed once for all tests (it has 96023 lines).
+    static let bootedKernel: Result<KallsymsTable, KernelWorldError> = Result { () throws(KernelWorldError) in
+        try KallsymsTable(contentsOf: kallsyms, displayName: "proc/kallsyms")
+    }
 }

@@ -166,13 +166,30 @@ struct KallsymsTableTests {
         }
     }
 
-    @Test("the committed 6.1 kallsyms dump parses and has the usual duplicates",
-          .enabled(if: Fixture.exists(Fixture.kallsyms)))
+    @Test("the committed 6.1 kallsyms dump: vmlinux by address, loaded modules, real duplicates")
     func realDump() throws {
-        let table = try KallsymsTable(contentsOf: Fixture.kallsyms)
-        #expect(table.vmlinux.symbolCount > 100_000)
-        #expect(try table.vmlinux.resolve("_printk", sympos: 0).isLocal == false)
-        let addresses = table.vmlinux.occurrences(of: "_printk").map(\.address)
-        #expect(addresses.allSatisfy { $0 != 0 })
+        let table = try Fixture.bootedKernel.get()
+        // 96023 lines, of which 1757 carry a [module] tag.
+        #expect(table.vmlinux.symbolCount == 94266)
+        #expect(table.loadedModules.map(\.rawValue) == ["cdrom", "isofs", "loop", "scsi_common", "scsi_mod", "sr_mod"])
+        #expect(table.symbolOrder(of: try ObjectName(normalizing: "cdrom"))?.symbolCount == 316)
+
+        let printk = try table.vmlinux.resolve("_printk", sympos: 0)
+        #expect(printk.address == 0xffffffff81a07e3d)
+        #expect(printk.type == "T")
+        #expect(!printk.isLocal)
+
+        // `type_show` is a static function in 17 files: 17 positions, in address order.
+        let typeShow = table.vmlinux.occurrences(of: "type_show")
+        #expect(typeShow.count == 17)
+        #expect(typeShow.map(\.position) == Array(1...17))
+        #expect(zip(typeShow, typeShow.dropFirst()).allSatisfy { $0.address < $1.address })
+        #expect(typeShow.allSatisfy { $0.isLocal })
+        #expect {
+            try table.vmlinux.resolve("type_show", sympos: 0)
+        } throws: { error in
+            (error as? KernelWorldError)?.description.hasPrefix(
+                "proc/kallsyms: error: unresolvable ambiguity for symbol 'type_show' in object 'vmlinux': 17 occurrences at positions 1 (0x") == true
+        }
     }
 }

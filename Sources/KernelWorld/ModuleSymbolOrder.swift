@@ -1,0 +1,132 @@
+import ELF
+
+/// The sympos order of a module's symbols, read from the real `.ko` the target kernel ships.
+///
+/// `klp_find_object_symbol()` (kernel/livepatch/core.c) counts a module's symbols with
+/// `module_kallsyms_on_each_symbol()` (kernel/module/kallsyms.c), which walks `mod->kallsyms` in
+/// `.symtab` order and skips `SHN_UNDEF`. Which symbols `mod->kallsyms` holds depends on *when*
+/// the livepatch resolves them, so there are two orders:
+///
+/// - `loaded`: the target module was loaded before the livepatch. After its init ran,
+///   `do_init_module()` switched `mod->kallsyms` to `core_kallsyms`, which keeps only the symbols
+///   `is_core_symbol()` accepts (Linux 6.1, CONFIG_KALLSYMS_ALL=y, which LIVEPATCH requires):
+///   `st_shndx` not `SHN_UNDEF` and below `e_shnum`, `st_name` not 0, and either in the per-cpu
+///   section `.data..percpu` or in a section that keeps `SHF_ALLOC` at load and is not an init
+///   section (name starting `.init`). `.modinfo` and `__versions` lose `SHF_ALLOC` in
+///   `rewrite_section_headers()`, so their symbols do not count.
+/// - `coming`: the target module loads after the livepatch. `klp_module_coming()` runs from
+///   `prepare_coming_module()` before the module's init, while `mod->kallsyms` is still the whole
+///   `.symtab` (`add_kallsyms()`), so every defined symbol counts.
+///
+/// A name whose occurrences differ between the two (a duplicate in an init section, say) has a
+/// sympos that means different symbols depending on load order; `unstableNames` lists them.
+package struct ModuleSymbolOrder: Sendable {
+    /// The module's name.
+    package let object: ObjectName
+    /// Order when the module is already loaded (`core_kallsyms`).
+    package let loaded: SymbolOrder
+    /// Order while the module is coming (the full `.symtab`).
+    package let coming: SymbolOrder
+    /// Names whose occurrences differ between `loaded` and `coming`, sorted.
+    package let unstableNames: [String]
+
+    /// The section the kernel calls the per-cpu section (`find_pcpusec()` in kernel/module/main.c).
+    static let perCPUSectionName = ".data..percpu"
+    /// Sections whose `SHF_ALLOC` the loader clears (`rewrite_section_headers()`).
+    static let sectionsDroppedAtLoad: Set<String> = [".modinfo", "__versions"]
+
+    /// Reads the `.ko` at `path`. The object name comes from the file name unless given;
+    /// `displayName` (default: `path`) is how messages name the file.
+    package init(moduleAt path: String, object: ObjectName? = nil, displayName: String? = nil) throws(KernelWorldError) {
+        let shownName = displayName ?? path
+        for suffix in [".xz", ".zst", ".gz"] where path.hasSuffix(suffix) {
+            throw .unreadableModule(shownName, reason: "compressed module; decompress it first (xz -dk, zstd -dk or gzip -dk)")
+        }
+        let file: ELFFile
+        do {
+            file = try ELFFile(path: path)
+        } catch {
+            throw .unreadableModule(error.naming(shownName))
+        }
+        guard file.fileType == ELFFile.relocatable else {
+            throw .unreadableModule(shownName, reason: "ELF type \(file.fileType) is not ET_REL, so this is not a kernel module")
+        }
+        guard !file.symbols.isEmpty else {
+            throw .unreadableModule(shownName, reason: "no .symtab (was it stripped with --strip-all?)")
+        }
+        let name: ObjectName
+        if let object {
+            name = object
+        } else {
+            do {
+                name = try ObjectName(normalizing: path)
+            } catch {
+                throw error.located(file: shownName, line: nil)
+            }
+        }
+        self.init(object: name, source: shownName, sections: file.sections, symbols: file.symbols)
+    }
+
+    /// Builds both orders from a module's section headers and `.symtab`.
+    package init(object: ObjectName, source: String?, sections: [Section], symbols: [Symbol]) {
+        let perCPU = sections.first { $0.name == Self.perCPUSectionName && $0.flags.contains(.alloc) }?.index
+        var loadedEntries: [SymbolOrder.Entry] = []
+        var comingEntries: [SymbolOrder.Entry] = []
+        for symbol in symbols where symbol.index != 0 && symbol.sectionIndex != .undefined {
+            let entry = Self.entry(symbol, sections: sections, perCPUIndex: perCPU)
+            comingEntries.append(entry)
+            if Self.isCoreSymbol(symbol, sections: sections, perCPUIndex: perCPU) {
+                loadedEntries.append(entry)
+            }
+        }
+        let loaded = SymbolOrder(object: object, source: source, countingOrder: loadedEntries)
+        let coming = SymbolOrder(object: object, source: source, countingOrder: comingEntries)
+        self.object = object
+        self.loaded = loaded
+        self.coming = coming
+        unstableNames = Set(comingEntries.map(\.name)).filter { name in
+            !name.isEmpty && loaded.occurrences(of: name).map(\.symbolIndex) != coming.occurrences(of: name).map(\.symbolIndex)
+        }.sorted()
+    }
+
+    /// `is_core_symbol()` of kernel/module/kallsyms.c (6.1) with CONFIG_KALLSYMS_ALL=y, on the
+    /// section flags as the loader leaves them.
+    static func isCoreSymbol(_ symbol: Symbol, sections: [Section], perCPUIndex: Int?) -> Bool {
+        let index = Int(symbol.sectionIndex.rawValue)
+        guard symbol.sectionIndex != .undefined, index < sections.count, !symbol.name.isEmpty else {
+            return false
+        }
+        if index == perCPUIndex { return true }
+        let section = sections[index]
+        return section.flags.contains(.alloc)
+            && !sectionsDroppedAtLoad.contains(section.name)
+            && !section.name.hasPrefix(".init")
+    }
+
+    /// The kallsyms entry for a symbol: its `st_value`, section and `elf_type()` letter.
+    private static func entry(_ symbol: Symbol, sections: [Section], perCPUIndex: Int?) -> SymbolOrder.Entry {
+        let index = Int(symbol.sectionIndex.rawValue)
+        let section = symbol.sectionIndex.isOrdinary && index < sections.count ? sections[index] : nil
+        return SymbolOrder.Entry(
+            name: symbol.name, address: symbol.value,
+            type: kallsymsType(symbol, section: section, isPerCPU: index == perCPUIndex),
+            isLocal: symbol.binding == .local, symbolIndex: symbol.index, sectionName: section?.name)
+    }
+
+    /// `elf_type()` of kernel/module/kallsyms.c (x86-64, where `ARCH_SHF_SMALL` is 0): the letter
+    /// the module's `typetab` holds; /proc/kallsyms upper-cases it for exported symbols.
+    static func kallsymsType(_ symbol: Symbol, section: Section?, isPerCPU: Bool) -> Character {
+        if symbol.binding == .weak { return symbol.type == .object ? "v" : "w" }
+        if symbol.sectionIndex == .undefined { return "U" }
+        if symbol.sectionIndex == .absolute || isPerCPU { return "a" }
+        guard let section, symbol.sectionIndex.isOrdinary else { return "?" }
+        if section.flags.contains(.executable) { return "t" }
+        let keepsAlloc = section.flags.contains(.alloc) && !sectionsDroppedAtLoad.contains(section.name)
+        if keepsAlloc, section.type != .noBits {
+            return section.flags.contains(.write) ? "d" : "r"
+        }
+        if section.type == .noBits { return "b" }
+        if section.name.hasPrefix(".debug") { return "n" }
+        return "?"
+    }
+}
