@@ -78,7 +78,7 @@ struct KernelWorldLoader {
     func load(for livepatch: LivepatchModule) throws -> PlanInput {
         let paths = try resolvePaths()
         var tables: [ExportTable] = []
-        for file in paths.symvers { tables.append(try ExportTable(contentsOf: file)) }
+        for file in paths.symvers { tables.append(try ExportTable(contentsOf: file, displayName: Self.display(file))) }
         let exports = ExportTable.merging(tables)
 
         var objects: [ObjectName] = []
@@ -99,16 +99,14 @@ struct KernelWorldLoader {
                 }
                 dependencies[module] = Set(try index.dependencies(of: module))
                 if let path = index.path(of: module) {
-                    orders[module] = try Self.moduleOrder(path: path, object: module)
+                    orders[module] = try ModuleSymbolOrder(moduleAt: path, object: module, displayName: "\(module).ko").loaded
                 }
             }
         }
         if let kallsyms = paths.kallsyms {
-            let text = try Self.readText(kallsyms)
-            orders[.vmlinux] = try KallsymsTable(parsing: text, file: Self.display(kallsyms)).vmlinux
+            orders[.vmlinux] = try KallsymsTable(contentsOf: kallsyms, displayName: Self.display(kallsyms)).vmlinux
         } else if let systemMap = paths.systemMap {
-            let text = try Self.readText(systemMap)
-            orders[.vmlinux] = try SystemMap(parsing: text, file: Self.display(systemMap)).vmlinux
+            orders[.vmlinux] = try SystemMap(contentsOf: systemMap, displayName: Self.display(systemMap)).vmlinux
         } else if let vmlinux = paths.vmlinux {
             orders[.vmlinux] = try Self.vmlinuxOrder(path: vmlinux)
         }
@@ -120,32 +118,6 @@ struct KernelWorldLoader {
         guard path.hasPrefix("/") else { return path }
         let components = path.split(separator: "/")
         return components.suffix(2).joined(separator: "/")
-    }
-
-    static func readText(_ path: String) throws -> String {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw Failure(description: "\(display(path)): error: cannot read file; check the path and its permissions")
-        }
-        return String(decoding: data, as: UTF8.self)
-    }
-
-    /// The sympos order of a module: core symbols of the real .ko in symtab order
-    /// (kernel/module/kallsyms.c `is_core_symbol()` with CONFIG_KALLSYMS_ALL, v6.1).
-    static func moduleOrder(path: String, object: ObjectName) throws -> SymbolOrder {
-        let elf = try ELFFile(path: path)
-        var entries: [SymbolOrder.Entry] = []
-        for symbol in elf.symbols where symbol.index > 0 && !symbol.name.isEmpty {
-            let index = Int(symbol.sectionIndex.rawValue)
-            guard symbol.sectionIndex != .undefined, symbol.sectionIndex.isOrdinary, index < elf.sections.count else { continue }
-            let section = elf.sections[index]
-            guard section.flags.contains(.alloc), !section.name.hasPrefix(".init") else { continue }
-            let local = symbol.binding == .local
-            let letter: Character = section.flags.contains(.executable) ? (local ? "t" : "T")
-                : section.flags.contains(.write) ? (local ? "d" : "D") : (local ? "r" : "R")
-            entries.append(SymbolOrder.Entry(name: symbol.name, address: symbol.value, type: letter, isLocal: local,
-                                             symbolIndex: symbol.index, sectionName: section.name))
-        }
-        return SymbolOrder(object: object, source: "\(object).ko", countingOrder: entries)
     }
 
     /// The sympos order of vmlinux from its ELF symbol table: allocated symbols by address (stable).

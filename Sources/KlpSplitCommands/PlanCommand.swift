@@ -25,13 +25,18 @@ struct PlanCommand: ParsableCommand {
     @Option(help: "Output format: text (a tree), json (schemaVersion 1) or dot (Graphviz).")
     var format: Format = .text
 
+    /// Reads the livepatch and its kernel world and plans the split (no output).
+    static func makePlan(livepatch: String, world: KernelWorldOptions) throws -> Plan {
+        let name = livepatch.split(separator: "/").last.map(String.init) ?? livepatch
+        let module = try LivepatchReader.read(path: livepatch, displayName: name)
+        let input = try KernelWorldLoader(options: world).load(for: module)
+        return Planner.plan(input)
+    }
+
     func run() throws {
         let plan: Plan
         do {
-            let module = try LivepatchReader.read(path: livepatch, displayName: KernelWorldLoader.display(livepatch)
-                .split(separator: "/").last.map(String.init))
-            let input = try KernelWorldLoader(options: world).load(for: module)
-            plan = Planner.plan(input)
+            plan = try Self.makePlan(livepatch: livepatch, world: world)
         } catch {
             Terminal.error("\(error)")
             throw ExitCode(1)
