@@ -17,6 +17,10 @@ package struct Reference: Sendable, Codable, Equatable, Comparable {
     package let reason: String
     /// Whether this reference is acceptable; false ones have a matching error diagnostic.
     package let ok: Bool
+    /// For exports: the CRC in Module.symvers (`0x` and 8 hex digits), which a klp relocation no longer checks.
+    package var crc: String?
+    /// For exports: the symbol namespace (`import_ns=`), if any.
+    package var namespace: String?
 
     package static func < (lhs: Reference, rhs: Reference) -> Bool {
         (lhs.part, lhs.section, lhs.offset, lhs.symbol) < (rhs.part, rhs.section, rhs.offset, rhs.symbol)

@@ -81,29 +81,42 @@ extension PlanningContext {
             fail("export-conflict", location, "'\(name)' is exported by \(owners); remove the duplicate export or pass only the Module.symvers of the target kernel")
             return make(name, .unresolved, nil, nil, "none (error)", "exported by \(owners)", false)
         case .unique(let export):
-            let owner = export.owner
-            if owner.isVmlinux {
-                return make(name, .vmlinuxExport, "vmlinux", nil, "keep a normal relocation", "exported by vmlinux (\(export.kind))", true)
+            var reference = classifyExport(export, name: name, section: section, location: location, object: object, make: make)
+            reference.crc = export.crc.map { crc in
+                let hex = String(crc, radix: 16)
+                return "0x" + String(repeating: "0", count: max(0, 8 - hex.count)) + hex
             }
-            let klpSymbol = KlpNames.symbol(object: owner.rawValue, name: name, sympos: 0)
-            let klpSection = KlpNames.relocationSection(object: object.rawValue, section: section.name)
-            if owner == object {
-                return make(name, .patchedModuleExport, owner.rawValue, 0, "\(klpSymbol) in \(klpSection)",
-                            "exported by \(owner), the module this part patches; a normal relocation would pin it", true)
-            }
-            if !object.isVmlinux, input.dependencies[object]?.contains(owner) ?? false {
-                return make(name, .otherModuleExport, owner.rawValue, 0, "\(klpSymbol) in \(klpSection)",
-                            "exported by \(owner); \(object) depends on \(owner), so it is loaded before the relocation is applied", true)
-            }
-            let why = object.isVmlinux
-                ? "the main (vmlinux) part cannot use a module export without pinning \(owner)"
-                : "\(object) does not depend on \(owner)"
-            fail("other-module-export", location,
-                  "'\(name)' is exported by '\(owner)', which \(object.isVmlinux ? "vmlinux" : "patched module '\(object)'") does not depend on; move the call into a part whose patched module depends on '\(owner)', or drop it")
-            return make(name, .otherModuleExport, owner.rawValue, nil, "none (error)", "exported by \(owner); \(why)", false)
+            reference.namespace = export.namespace
+            return reference
         case .none:
             return classifyLocal(name, section: section, location: location, object: object, make: make)
         }
+    }
+
+    private mutating func classifyExport(
+        _ export: Export, name: String, section: Section, location: String, object: ObjectName,
+        make: (String, Category, String?, Int?, String, String, Bool) -> Reference
+    ) -> Reference {
+        let owner = export.owner
+        if owner.isVmlinux {
+            return make(name, .vmlinuxExport, "vmlinux", nil, "keep a normal relocation", "exported by vmlinux (\(export.kind))", true)
+        }
+        let klpSymbol = KlpNames.symbol(object: owner.rawValue, name: name, sympos: 0)
+        let klpSection = KlpNames.relocationSection(object: object.rawValue, section: section.name)
+        if owner == object {
+            return make(name, .patchedModuleExport, owner.rawValue, 0, "\(klpSymbol) in \(klpSection)",
+                        "exported by \(owner), the module this part patches; a normal relocation would pin it", true)
+        }
+        if !object.isVmlinux, input.dependencies[object]?.contains(owner) ?? false {
+            return make(name, .otherModuleExport, owner.rawValue, 0, "\(klpSymbol) in \(klpSection)",
+                        "exported by \(owner); \(object) depends on \(owner), so it is loaded before the relocation is applied", true)
+        }
+        let why = object.isVmlinux
+            ? "the main (vmlinux) part cannot use a module export without pinning \(owner)"
+            : "\(object) does not depend on \(owner)"
+        fail("other-module-export", location,
+              "'\(name)' is exported by '\(owner)', which \(object.isVmlinux ? "vmlinux" : "patched module '\(object)'") does not depend on; move the call into a part whose patched module depends on '\(owner)', or drop it")
+        return make(name, .otherModuleExport, owner.rawValue, nil, "none (error)", "exported by \(owner); \(why)", false)
     }
 
     private mutating func classifyLocal(

@@ -1,0 +1,25 @@
+#!/bin/bash
+# usage: scripts/install-deps.sh
+#
+# Installs the Debian packages klp-split needs to build and test, if any is missing:
+# libelf-dev and libkmod-dev (the C libraries), pkg-config (SwiftPM finds them with it),
+# binutils and elfutils (readelf/eu-readelf in tests) and graphviz (dot renders plan --format dot).
+# Runs apt-get update first. Needs root or sudo only when something is missing.
+set -euo pipefail
+PACKAGES=(libelf-dev libkmod-dev pkg-config binutils elfutils graphviz)
+missing=()
+for package in "${PACKAGES[@]}"; do
+	if ! dpkg-query -W -f '${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
+		missing+=("$package")
+	fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "[deps] already installed: ${PACKAGES[*]}"
+	exit 0
+fi
+SUDO=()
+[ "$(id -u)" = 0 ] || SUDO=(sudo)
+echo "[deps] apt-get update"
+"${SUDO[@]}" apt-get update -qq
+echo "[deps] apt-get install -y --no-install-recommends ${missing[*]}"
+"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"

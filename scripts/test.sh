@@ -1,0 +1,30 @@
+#!/bin/bash
+# usage: scripts/test.sh [--unit]
+#
+# The whole test suite, self-installing:
+#   1. scripts/install-deps.sh (libelf-dev, libkmod-dev, ...)
+#   2. swift test (unit and fixture tests on the committed real .ko files)
+#   3. the kernel acceptance harness: harness/setup.sh (qemu, busybox, the Debian 6.1.0-56-amd64
+#      kernel into ${KLP_SPLIT_CACHE:-~/.cache/klp-split}) and harness/run.sh (boots the real
+#      kernel under qemu TCG and checks every scenario)
+# --unit skips step 3 and says so loudly; CI never passes it.
+set -euo pipefail
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$REPO"
+unit_only=0
+[ "${1:-}" = --unit ] && unit_only=1
+
+scripts/install-deps.sh
+echo "[test] swift build --build-tests"
+swift build --build-tests
+echo "[test] swift test"
+swift test
+
+if [ "$unit_only" = 1 ]; then
+	echo "[test] WARNING: --unit given: the kernel acceptance harness did NOT run" >&2
+	exit 0
+fi
+echo "[test] harness/setup.sh"
+harness/setup.sh
+echo "[test] harness/run.sh"
+harness/run.sh
