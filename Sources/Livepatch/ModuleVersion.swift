@@ -6,6 +6,11 @@ package struct ModuleVersion: Sendable, Equatable {
     package let crc: UInt32
     package let symbol: String
 
+    package init(crc: UInt32, symbol: String) {
+        self.crc = crc
+        self.symbol = symbol
+    }
+
     /// `sizeof(struct modversion_info)` on 64-bit (8 + MODULE_NAME_LEN 56).
     package static let entrySize = 64
 
