@@ -189,7 +189,7 @@ struct KlpMetadataReader {
             return derived
         }
         guard count > 0, extent == dwarfSize * (count + 1) else {
-            let implied = derived.map { "\($0)" } ?? "no whole number of bytes"
+            let implied = derived.map { "\($0)" } ?? "no 8-byte-aligned size"
             throw LivepatchError.layoutDisagrees(file, where_,
                 "the DWARF gives sizeof(struct \(structName)) = \(dwarfSize), but \(count) \(pointers) \(count == 1 ? "pointer" : "pointers") in \(extent) bytes (entries and terminator) imply \(implied)")
         }

@@ -1,3 +1,4 @@
+import ELF
 import Foundation
 import Livepatch
 import Testing
@@ -45,6 +46,34 @@ import Testing
         #expect(!Summary(withDWARF).objects.isEmpty)
     }
 
+    /// A copy of lp_vmlinux whose `funcs` symbol claims 480 bytes instead of 304: one `new_func`
+    /// pointer in 480 bytes implies 240-byte entries, the DWARF says 152, so the module is refused.
+    @Test func dwarfThatDisagreesWithTheRelocationsIsRefused() throws {
+        let directory = try TemporaryDirectory()
+        let copy = try directory.copy(of: Self.fixture("lp_vmlinux"), settingSizeOf: "funcs", to: 480)
+        do {
+            let module = try LivepatchReader.read(path: copy, displayName: "lp_vmlinux.ko")
+            Issue.record("read with layout: \(module.patch.layout)")
+        } catch {
+            #expect(error.kind == .unsupportedLayout)
+            #expect(error.description.hasPrefix("lp_vmlinux.ko: .data.funcs (object vmlinux): error: the DWARF gives sizeof(struct klp_func) = 152, but 1 new_func pointer in 480 bytes (entries and terminator) imply 240;"))
+            #expect(!error.description.contains("\n"))
+        }
+    }
+
+    /// A copy of lp_vmlinux whose `patch` symbol claims 208 bytes; the DWARF's struct klp_patch is 200.
+    @Test func patchSymbolOfAnotherSizeThanTheDWARFsIsRefused() throws {
+        let directory = try TemporaryDirectory()
+        let copy = try directory.copy(of: Self.fixture("lp_vmlinux"), settingSizeOf: "patch", to: 208)
+        do {
+            let module = try LivepatchReader.read(path: copy, displayName: "lp_vmlinux.ko")
+            Issue.record("read with layout: \(module.patch.layout)")
+        } catch {
+            #expect(error.kind == .unsupportedLayout)
+            #expect(error.description.hasPrefix("lp_vmlinux.ko: .data.patch: error: the DWARF gives sizeof(struct klp_patch) = 200, but symbol 'patch' is 208 bytes;"))
+        }
+    }
+
     /// The parts of a `KlpPatch` that must not depend on where the layout came from.
     struct Summary: Equatable {
         struct Function: Equatable { let oldName: String; let oldSympos: UInt64; let newFunction: String }
@@ -82,6 +111,19 @@ final class TemporaryDirectory {
         try process.run()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else { throw StripFailed(status: process.terminationStatus) }
+        return output
+    }
+
+    /// A copy of `source` in which the `.symtab` entry `symbol` has `st_size` = `size`.
+    func copy(of source: String, settingSizeOf symbol: String, to size: UInt64) throws -> String {
+        let output = path + "/" + URL(fileURLWithPath: source).lastPathComponent
+        let elf = try ELFFile(path: source)
+        let table = try #require(elf.sections.first { $0.type == .symbolTable })
+        let entry = try #require(elf.symbols.first { $0.name == symbol })
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: source)))
+        let at = Int(table.fileOffset) + entry.index * 24 + 16 // Elf64_Sym.st_size
+        for i in 0..<8 { bytes[at + i] = UInt8(truncatingIfNeeded: size >> (8 * UInt64(i))) }
+        try Data(bytes).write(to: URL(fileURLWithPath: output))
         return output
     }
 
