@@ -121,8 +121,11 @@ struct KlpMetadataReader {
         let (objects, objectSize) = try readObjects(at: objsLocation, metadata: &metadata)
         let funcSizes = Set(objects.flatMap(\.1))
         let layout = "inferred from relocations: sizeof(struct klp_object) = \(objectSize), sizeof(struct klp_func) = \(funcSizes.sorted().map(String.init).joined(separator: "/")); every relocation in the arrays verified"
-        return KlpPatch(source: .klpStructs, replace: replace, hasStates: hasStates,
-                        objects: objects.map(\.0), metadataSections: metadata, layout: layout)
+        var result = KlpPatch(source: .klpStructs, replace: replace, hasStates: hasStates,
+                              objects: objects.map(\.0), metadataSections: metadata, layout: layout)
+        result.patchLocation = patchLocation
+        result.objectEntrySize = objectSize
+        return result
     }
 
     private func readObjects(at start: Location, metadata: inout Set<Int>) throws -> ([(KlpObject, [UInt64])], UInt64) {
@@ -153,7 +156,10 @@ struct KlpMetadataReader {
             }
             metadata.insert(funcs.section)
             let (functions, funcSize) = try readFunctions(at: funcs, object: name ?? "vmlinux")
-            objects.append((KlpObject(name: name, functions: functions, callbacks: callbacks), [funcSize]))
+            var object = KlpObject(name: name, functions: functions, callbacks: callbacks)
+            object.entry = Location(section: start.section, offset: base)
+            object.functionsArray = funcs
+            objects.append((object, [funcSize]))
         }
         // Verify: no relocation in the array outside the known pointer members.
         let allowed = Set((0..<count).flatMap { k in [0, 8, 16, 24, 32, 40].map { start.offset + k * size + UInt64($0) } })
@@ -239,10 +245,15 @@ struct KlpMetadataReader {
                                              oldSympos: readInteger(funcBytes, at: Int(at) + 16, size: 8),
                                              newFunction: functionName(at: newLocation), newFunctionLocation: newLocation))
             }
-            objects.append(KlpObject(name: name, functions: functions, callbacks: callbacks))
+            var object = KlpObject(name: name, functions: functions, callbacks: callbacks)
+            object.entry = Location(section: section.index, offset: base)
+            object.functionsArray = funcs
+            objects.append(object)
         }
-        return KlpPatch(source: .klpBuildMetadata, replace: false, hasStates: false, objects: objects,
+        var result = KlpPatch(source: .klpBuildMetadata, replace: false, hasStates: false, objects: objects,
                         metadataSections: metadata,
                         layout: "klp-build metadata: struct klp_object_ext (64 bytes) and struct klp_func_ext (24 bytes), include/linux/livepatch_external.h")
+        result.objectEntrySize = Self.objectExtSize
+        return result
     }
 }
