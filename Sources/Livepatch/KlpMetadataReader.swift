@@ -149,8 +149,11 @@ struct KlpMetadataReader {
                 : "no DWARF"
             description = "\(why); inferred from relocations: sizeof(struct klp_object) = \(objectSize), sizeof(struct klp_func) = \(funcSizes), member offsets of include/linux/livepatch.h since v4.x; every relocation in the arrays verified"
         }
-        return KlpPatch(source: .klpStructs, replace: replace, hasStates: hasStates,
-                        objects: objects.map(\.0), metadataSections: metadata, layout: description)
+        var result = KlpPatch(source: .klpStructs, replace: replace, hasStates: hasStates,
+                              objects: objects.map(\.0), metadataSections: metadata, layout: description)
+        result.patchLocation = patchLocation
+        result.objectEntrySize = objectSize
+        return result
     }
 
     /// With DWARF: the `struct klp_patch` symbol has DWARF's size, and relocations inside it fall on
@@ -222,7 +225,10 @@ struct KlpMetadataReader {
             }
             metadata.insert(funcs.section)
             let (functions, funcSize) = try readFunctions(at: funcs, layout: layout, object: name ?? "vmlinux")
-            objects.append((KlpObject(name: name, functions: functions, callbacks: callbacks), [funcSize]))
+            var object = KlpObject(name: name, functions: functions, callbacks: callbacks)
+            object.entry = Location(section: start.section, offset: base)
+            object.functionsArray = funcs
+            objects.append((object, [funcSize]))
         }
         // Verify: no relocation in the array outside the known pointer members.
         let members = [layout.objectName, layout.objectFuncs] + layout.objectCallbacks
@@ -307,7 +313,10 @@ struct KlpMetadataReader {
                                              oldSympos: readInteger(funcBytes, at: Int(at + layout.funcSympos), size: layout.funcSymposSize),
                                              newFunction: functionName(at: newLocation), newFunctionLocation: newLocation))
             }
-            objects.append(KlpObject(name: name, functions: functions, callbacks: callbacks))
+            var object = KlpObject(name: name, functions: functions, callbacks: callbacks)
+            object.entry = Location(section: section.index, offset: base)
+            object.functionsArray = funcs
+            objects.append(object)
         }
         // Verify: every relocation in the metadata sections falls on a pointer member of an entry read above.
         if let stray = byOffset.keys.sorted().first(where: { !allowedObjectRelocations.contains($0) }) {
@@ -323,7 +332,9 @@ struct KlpMetadataReader {
         let description = layout.fromDWARF
             ? "DWARF: sizeof(struct klp_object_ext) = \(layout.objectSize), sizeof(struct klp_func_ext) = \(layout.funcSize), member offsets from .debug_info; every relocation in .init.klp_objects and .init.klp_funcs verified"
             : "\(hasDWARF ? "DWARF does not describe struct klp_object_ext and struct klp_func_ext" : "no DWARF"); fixed layout of include/linux/livepatch_external.h: struct klp_object_ext (64 bytes) and struct klp_func_ext (24 bytes); every relocation in .init.klp_objects and .init.klp_funcs verified"
-        return KlpPatch(source: .klpBuildMetadata, replace: false, hasStates: false, objects: objects,
-                        metadataSections: metadata, layout: description)
+        var result = KlpPatch(source: .klpBuildMetadata, replace: false, hasStates: false, objects: objects,
+                              metadataSections: metadata, layout: description)
+        result.objectEntrySize = layout.objectSize
+        return result
     }
 }

@@ -43,6 +43,10 @@ import Testing
         #expect(without.replace == withDWARF.replace)
         #expect(without.hasStates == withDWARF.hasStates)
         #expect(Summary(without) == Summary(withDWARF))
+        #expect(without.patchLocation == withDWARF.patchLocation)
+        #expect(without.objectEntrySize == withDWARF.objectEntrySize)
+        #expect(without.objects.map(\.entry) == withDWARF.objects.map(\.entry))
+        #expect(without.objects.map(\.functionsArray) == withDWARF.objects.map(\.functionsArray))
         #expect(!Summary(withDWARF).objects.isEmpty)
     }
 
