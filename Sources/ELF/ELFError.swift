@@ -10,6 +10,10 @@ package struct ELFError: Error, CustomStringConvertible, Sendable, Equatable {
         case unsupported
         case malformed
         case writeFailed
+        /// An `ELFImage` that would not make a valid file (found before anything is written).
+        case invalidImage
+        /// The output path names the same file (device and inode) as an input.
+        case overwritesInput
     }
 
     package let kind: Kind
@@ -42,5 +46,15 @@ package struct ELFError: Error, CustomStringConvertible, Sendable, Equatable {
 
     package static func writeFailed(_ file: String, _ what: String) -> ELFError {
         ELFError(kind: .writeFailed, file: file, message: "cannot write: \(what)")
+    }
+
+    /// `what` names the section or symbol and says how to fix the image.
+    package static func invalidImage(_ file: String, _ what: String) -> ELFError {
+        ELFError(kind: .invalidImage, file: file, message: "\(what); no file written")
+    }
+
+    package static func overwritesInput(_ file: String, input: String) -> ELFError {
+        ELFError(kind: .overwritesInput, file: file,
+                 message: "the output is the same file as the input \(input) (same device and inode); choose another output path so the input stays intact")
     }
 }

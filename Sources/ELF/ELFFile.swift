@@ -17,6 +17,14 @@ package final class ELFFile {
     package let fileType: UInt16
     /// `e_machine`: 62 (`EM_X86_64`).
     package let machine: UInt16
+    /// `e_flags`: processor-specific flags, 0 on x86-64.
+    package let flags: UInt32
+    /// `e_ident[EI_OSABI]`: 0 (`ELFOSABI_NONE`, System V) for kernel modules.
+    package let osABI: UInt8
+    /// `e_ident[EI_ABIVERSION]`.
+    package let abiVersion: UInt8
+    /// `e_shstrndx`: the index in `sections` of the section-name string table (`.shstrtab`).
+    package let sectionNamesIndex: Int
     /// Every section header; `sections[0]` is the null section.
     package let sections: [Section]
     /// `.symtab`, in file order; `symbols[0]` is the null symbol. Empty when there is no symbol table.
@@ -61,7 +69,7 @@ package final class ELFFile {
         guard header.e_machine == ELFFile.x86_64 else {
             throw .unsupported(path, "machine \(header.e_machine) is not x86-64 (EM_X86_64)")
         }
-        let sections = try ELFFile.readSections(handle, path: path)
+        let (sections, namesIndex) = try ELFFile.readSections(handle, path: path)
         let symtab = sections.first { $0.type == .symbolTable }
         if let symtab {
             self.symbols = try ELFFile.readSymbols(handle, table: symtab, sections: sections, path: path)
@@ -72,6 +80,10 @@ package final class ELFFile {
         self.sections = sections
         self.fileType = header.e_type
         self.machine = header.e_machine
+        self.flags = header.e_flags
+        self.osABI = header.e_ident.7
+        self.abiVersion = header.e_ident.8
+        self.sectionNamesIndex = namesIndex
         self.descriptor = fd
         self.elf = handle
         succeeded = true
@@ -140,7 +152,7 @@ package final class ELFFile {
         return result
     }
 
-    private static func readSections(_ elf: OpaquePointer, path: String) throws(ELFError) -> [Section] {
+    private static func readSections(_ elf: OpaquePointer, path: String) throws(ELFError) -> ([Section], Int) {
         var count = 0
         var namesIndex = 0
         guard elf_getshdrnum(elf, &count) == 0, elf_getshdrstrndx(elf, &namesIndex) == 0 else {
@@ -169,7 +181,7 @@ package final class ELFFile {
                 fileOffset: header.sh_offset, size: header.sh_size, link: Int(header.sh_link),
                 info: Int(header.sh_info), alignment: header.sh_addralign, entrySize: header.sh_entsize))
         }
-        return sections
+        return (sections, namesIndex)
     }
 
     private static func readSymbols(_ elf: OpaquePointer, table: Section, sections: [Section],

@@ -10,4 +10,11 @@ package struct Relocation: Sendable, Equatable {
     package let symbolIndex: Int
     /// `r_addend`.
     package let addend: Int64
+
+    package init(offset: UInt64, type: UInt32, symbolIndex: Int, addend: Int64) {
+        self.offset = offset
+        self.type = type
+        self.symbolIndex = symbolIndex
+        self.addend = addend
+    }
 }

@@ -1,0 +1,230 @@
+import CLibELF
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes an `ELFImage` as a file through libelf (`elf_begin(ELF_C_WRITE)`, `elf_update`), and
+/// lets libelf lay out the sections, so the same image always gives the same bytes.
+///
+/// Writing is atomic: the image is validated first, then written to a temporary file made with
+/// `mkstemp` next to the output, flushed with `fsync` and renamed over the output path. On any
+/// error the temporary file is removed and the output path is left as it was. The output file has
+/// mode 0644.
+///
+/// Spec: ELF gABI; libelf(3) for the calls.
+package enum ELFWriter {
+    /// Writes `image` to `path`, replacing any file there.
+    ///
+    /// - Parameter inputs: the files the image was made from; writing refuses (`.overwritesInput`)
+    ///   when `path` names one of them (same device and inode, so links and other spellings count).
+    package static func write(_ image: ELFImage, to path: String, inputs: [String] = []) throws(ELFError) {
+        try image.validate(file: path)
+        try refuseToOverwrite(inputs, with: path)
+        let directory = directoryName(of: path)
+        var template = Array((directory + "/." + baseName(of: path) + ".XXXXXX").utf8CString)
+        let descriptor = template.withUnsafeMutableBufferPointer { buffer -> Int32 in
+            guard let base = buffer.baseAddress else { return -1 }
+            return mkstemp(base)
+        }
+        guard descriptor >= 0 else {
+            throw .writeFailed(path, "cannot create a temporary file in \(directory): \(systemMessage())")
+        }
+        _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
+        let temporary = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        var open = true
+        var renamed = false
+        defer {
+            if open { close(descriptor) }
+            if !renamed { unlink(temporary) }
+        }
+        try encode(image, into: descriptor, path: path)
+        guard fchmod(descriptor, 0o644) == 0, fsync(descriptor) == 0 else {
+            throw .writeFailed(path, systemMessage())
+        }
+        open = false
+        guard close(descriptor) == 0 else { throw .writeFailed(path, systemMessage()) }
+        guard rename(temporary, path) == 0 else {
+            throw .writeFailed(path, "cannot rename the temporary file into place: \(systemMessage())")
+        }
+        renamed = true
+        syncDirectory(directory)
+    }
+
+    /// Refuses when `path` is the same file as one of `inputs`. A missing output is never an input.
+    private static func refuseToOverwrite(_ inputs: [String], with path: String) throws(ELFError) {
+        var output = stat()
+        guard stat(path, &output) == 0 else { return }
+        for input in inputs {
+            var status = stat()
+            if stat(input, &status) == 0 && status.st_dev == output.st_dev && status.st_ino == output.st_ino {
+                throw .overwritesInput(path, input: input)
+            }
+        }
+    }
+
+    /// Encodes `image` through libelf into the open file `descriptor`.
+    ///
+    /// libelf keeps pointers to the data buffers until `elf_update`, so the buffers are allocated
+    /// here and freed only after `elf_end`.
+    private static func encode(_ image: ELFImage, into descriptor: Int32, path: String) throws(ELFError) {
+        guard libelfReadyForWriting else { throw .writeFailed(path, "libelf refused EV_CURRENT") }
+        guard let elf = elf_begin(descriptor, ELF_C_WRITE, nil) else {
+            throw .writeFailed(path, libelfMessage())
+        }
+        var buffers = DataBuffers()
+        defer {
+            elf_end(elf)
+            buffers.release()
+        }
+        guard gelf_newehdr(elf, ELFCLASS64) != nil else { throw .writeFailed(path, libelfMessage()) }
+
+        let sectionNames = StringTableBuilder(image.sections.map(\.name))
+        let symbolNames = StringTableBuilder(image.symbols.map(\.name))
+        for index in image.sections.indices.dropFirst() {
+            let section = image.sections[index]
+            guard let scn = elf_newscn(elf) else {
+                throw .writeFailed(path, "section [\(index)] \(section.name): \(libelfMessage())")
+            }
+            try addData(for: section, to: scn, image: image, sectionNames: sectionNames,
+                        symbolNames: symbolNames, buffers: &buffers, path: path)
+            var header = GElf_Shdr()
+            guard gelf_getshdr(scn, &header) != nil else {
+                throw .writeFailed(path, "section [\(index)] \(section.name): \(libelfMessage())")
+            }
+            header.sh_name = GElf_Word(sectionNames.offset(of: section.name))
+            header.sh_type = section.type.rawValue
+            header.sh_flags = section.flags.rawValue
+            header.sh_addr = section.address
+            header.sh_addralign = section.alignment
+            header.sh_entsize = section.entrySize
+            header.sh_link = GElf_Word(section.link)
+            header.sh_info = GElf_Word(section.contents == .symbolTable ? image.firstNonLocalSymbol : section.info)
+            guard gelf_update_shdr(scn, &header) != 0 else {
+                throw .writeFailed(path, "section [\(index)] \(section.name): \(libelfMessage())")
+            }
+        }
+
+        var header = GElf_Ehdr()
+        guard gelf_getehdr(elf, &header) != nil else { throw .writeFailed(path, libelfMessage()) }
+        header.e_ident.5 = UInt8(ELFDATA2LSB)
+        header.e_ident.6 = UInt8(EV_CURRENT)
+        header.e_ident.7 = image.osABI
+        header.e_ident.8 = image.abiVersion
+        header.e_type = image.fileType
+        header.e_machine = image.machine
+        header.e_version = UInt32(EV_CURRENT)
+        header.e_flags = image.flags
+        header.e_shstrndx = UInt16(image.sections.firstIndex { $0.contents == .sectionNames } ?? 0)
+        guard gelf_update_ehdr(elf, &header) != 0 else { throw .writeFailed(path, libelfMessage()) }
+
+        guard elf_update(elf, ELF_C_WRITE) >= 0 else { throw .writeFailed(path, libelfMessage()) }
+    }
+
+    /// Gives `scn` one `Elf_Data` with the section's contents, encoded into a buffer from `buffers`.
+    private static func addData(for section: ImageSection, to scn: OpaquePointer, image: ELFImage,
+                                sectionNames: StringTableBuilder, symbolNames: StringTableBuilder,
+                                buffers: inout DataBuffers, path: String) throws(ELFError) {
+        let size: Int
+        let type: Elf_Type
+        switch section.contents {
+        case .bytes(let bytes): (size, type) = (bytes.count, ELF_T_BYTE)
+        case .noBits(let bytes): (size, type) = (Int(bytes), ELF_T_BYTE)
+        case .symbolTable: (size, type) = (image.symbols.count * Int(ELFImage.symbolEntrySize), ELF_T_SYM)
+        case .symbolNames: (size, type) = (symbolNames.bytes.count, ELF_T_BYTE)
+        case .sectionNames: (size, type) = (sectionNames.bytes.count, ELF_T_BYTE)
+        case .relocations(let entries): (size, type) = (entries.count * Int(ELFImage.relocationEntrySize), ELF_T_RELA)
+        }
+        guard size > 0 else { return }
+        guard let data = elf_newdata(scn) else {
+            throw .writeFailed(path, "section \(section.name): \(libelfMessage())")
+        }
+        data.pointee.d_type = type
+        data.pointee.d_size = size
+        data.pointee.d_off = 0
+        data.pointee.d_align = Int(clamping: max(section.alignment, 1))
+        data.pointee.d_version = UInt32(EV_CURRENT)
+        if case .noBits = section.contents {
+            data.pointee.d_buf = nil
+            return
+        }
+        let buffer = buffers.allocate(size)
+        data.pointee.d_buf = buffer.baseAddress
+        switch section.contents {
+        case .bytes(let bytes): buffer.copyBytes(from: bytes)
+        case .symbolNames: buffer.copyBytes(from: symbolNames.bytes)
+        case .sectionNames: buffer.copyBytes(from: sectionNames.bytes)
+        case .noBits: break
+        case .symbolTable:
+            for (index, symbol) in image.symbols.enumerated() {
+                var entry = GElf_Sym()
+                entry.st_name = GElf_Word(symbolNames.offset(of: symbol.name))
+                entry.st_info = klp_gelf_st_info(symbol.binding.rawValue, symbol.type.rawValue)
+                entry.st_other = symbol.other
+                entry.st_shndx = symbol.section.rawValue
+                entry.st_value = symbol.value
+                entry.st_size = symbol.size
+                guard gelf_update_sym(data, Int32(index), &entry) != 0 else {
+                    throw .writeFailed(path, "symbol \(index) '\(symbol.name)': \(libelfMessage())")
+                }
+            }
+        case .relocations(let entries):
+            for (index, relocation) in entries.enumerated() {
+                var entry = GElf_Rela()
+                entry.r_offset = relocation.offset
+                entry.r_info = klp_gelf_r_info(GElf_Xword(relocation.symbolIndex), GElf_Xword(relocation.type))
+                entry.r_addend = relocation.addend
+                guard gelf_update_rela(data, Int32(index), &entry) != 0 else {
+                    throw .writeFailed(path, "section \(section.name) entry \(index): \(libelfMessage())")
+                }
+            }
+        }
+    }
+
+    /// `fsync` on the directory, so the rename survives a crash; best effort (some file systems
+    /// refuse it, and the file itself is already complete).
+    private static func syncDirectory(_ directory: String) {
+        let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { return }
+        _ = fsync(descriptor)
+        close(descriptor)
+    }
+
+    private static func directoryName(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        let directory = path[..<slash]
+        return directory.isEmpty ? "/" : String(directory)
+    }
+
+    private static func baseName(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return path }
+        return String(path[path.index(after: slash)...])
+    }
+
+    private static func systemMessage() -> String { String(cString: strerror(errno)) }
+
+    private static func libelfMessage() -> String {
+        guard let message = elf_errmsg(-1) else { return "unknown libelf error" }
+        return String(cString: message)
+    }
+}
+
+/// Calls `elf_version(EV_CURRENT)` once per process before the writer's first libelf call.
+private let libelfReadyForWriting: Bool = elf_version(UInt32(EV_CURRENT)) != UInt32(EV_NONE)
+
+/// The buffers handed to libelf as `d_buf`; they must outlive `elf_update`, so they are freed
+/// together after `elf_end`.
+private struct DataBuffers {
+    private var buffers: [UnsafeMutableRawBufferPointer] = []
+
+    mutating func allocate(_ size: Int) -> UnsafeMutableRawBufferPointer {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 8)
+        buffer.initializeMemory(as: UInt8.self, repeating: 0)
+        buffers.append(buffer)
+        return buffer
+    }
+
+    mutating func release() {
+        for buffer in buffers { buffer.deallocate() }
+        buffers.removeAll()
+    }
+}

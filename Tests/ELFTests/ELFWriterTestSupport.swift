@@ -1,0 +1,109 @@
+@testable import ELF
+import Foundation
+
+/// Paths, images and readelf dumps for `ELFWriterTests`.
+enum WriterFixtures {
+    /// The repository root: three levels above this file (`Tests/ELFTests/…`).
+    static let root: String = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().path
+
+    static func path(_ relative: String) -> String { root + "/" + relative }
+
+    /// `Fixtures/modules/*.ko` and `Fixtures/world/lib/modules/*/kernel/**/*.ko`, sorted.
+    static let modules: [String] = {
+        var found: [String] = []
+        for folder in ["Fixtures/modules", "Fixtures/world/lib/modules"] {
+            let enumerator = FileManager.default.enumerator(atPath: path(folder))
+            while let relative = enumerator?.nextObject() as? String {
+                if relative.hasSuffix(".ko") { found.append(folder + "/" + relative) }
+            }
+        }
+        return found.sorted()
+    }()
+
+    /// `readelf -W -S -s -r file`, with file offsets replaced by `OFFSET`: libelf lays sections out
+    /// in header order where ld put the relocation sections last, so offsets may differ while every
+    /// other column (names, types, addresses, sizes, entry sizes, flags, links, infos, alignments,
+    /// symbols and relocations) must not.
+    static func readelf(_ file: String) throws -> [String] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["readelf", "-W", "-S", "-s", "-r", file]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw CocoaError(.fileReadUnknown, userInfo: [NSFilePathErrorKey: file])
+        }
+        return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+            .map { maskOffsets(String($0)) }
+    }
+
+    private static func maskOffsets(_ line: String) -> String {
+        var line = line
+        line.replace(#/^(\s*\[\s*\d+\]\s+\S*\s+\S+\s+[0-9a-f]{16}\s)[0-9a-f]+(\s)/#) { "\($0.1)OFFSET\($0.2)" }
+        line.replace(#/(starting at offset |at offset )0x[0-9a-f]+/#) { "\($0.1)OFFSET" }
+        return line
+    }
+
+    /// The lines that differ, `-` expected and `+` actual, at most 20.
+    static func lineDiff(_ expected: [String], _ actual: [String]) -> String {
+        var lines: [String] = []
+        for index in 0..<max(expected.count, actual.count) where lines.count < 40 {
+            let left = index < expected.count ? expected[index] : "<none>"
+            let right = index < actual.count ? actual[index] : "<none>"
+            if left != right { lines += ["-\(left)", "+\(right)"] }
+        }
+        return "\n" + lines.joined(separator: "\n")
+    }
+
+    /// A small livepatch module: `.text` with a call to `cdrom_check_events` through a
+    /// `.klp.rela.cdrom..text` relocation and a `.klp.sym.cdrom.cdrom_check_events,0` symbol.
+    static func livepatchImage() -> ELFImage {
+        let call: [UInt8] = [0xf3, 0x0f, 0x1e, 0xe8, 0, 0, 0, 0, 0xc3] + Array(repeating: 0xcc, count: 7)
+        return ELFImage(
+            sections: [
+                .null,
+                ImageSection(name: ".text", type: .programBits, flags: [.alloc, .executable], alignment: 16,
+                             contents: .bytes(call)),
+                ImageSection(name: ".klp.rela.cdrom..text", type: .rela,
+                             flags: [.alloc, .infoLink, .relaLivepatch], alignment: 8, link: 4, info: 1,
+                             contents: .relocations([Relocation(offset: 4, type: 2, symbolIndex: 3, addend: -4)])),
+                ImageSection(name: ".bss", type: .noBits, flags: [.write, .alloc], alignment: 8,
+                             contents: .noBits(size: 8)),
+                ImageSection(name: ".symtab", type: .symbolTable, alignment: 8, link: 5, contents: .symbolTable),
+                ImageSection(name: ".strtab", type: .stringTable, contents: .symbolNames),
+                ImageSection(name: ".shstrtab", type: .stringTable, contents: .sectionNames),
+            ],
+            symbols: [
+                .null,
+                ImageSymbol(name: "", type: .section, section: SectionIndex(rawValue: 1)),
+                ImageSymbol(name: "livepatch_cdrom.c", type: .file, section: .absolute),
+                ImageSymbol(name: ".klp.sym.cdrom.cdrom_check_events,0", binding: .global, section: .livepatch),
+            ])
+    }
+}
+
+/// A fresh directory under the system temporary directory; call `remove()` when done.
+struct TemporaryDirectory {
+    let path: String
+
+    init() throws {
+        var template = Array((FileManager.default.temporaryDirectory.path + "/klp-split-elfwriter-XXXXXX").utf8CString)
+        let created = template.withUnsafeMutableBufferPointer { buffer in mkdtemp(buffer.baseAddress!) }
+        guard created != nil else { throw CocoaError(.fileWriteUnknown) }
+        path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// The names in the directory, sorted, including hidden ones.
+    func entries() throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: path).sorted()
+    }
+
+    func remove() {
+        chmod(path, 0o755)
+        try? FileManager.default.removeItem(atPath: path)
+    }
+}
