@@ -85,8 +85,10 @@ package enum ELFWriter {
             guard let scn = elf_newscn(elf) else {
                 throw .writeFailed(path, "section [\(index)] \(section.name): \(libelfMessage())")
             }
-            try addData(for: section, to: scn, image: image, sectionNames: sectionNames,
-                        symbolNames: symbolNames, buffers: &buffers, path: path)
+            if let error = addData(for: section, to: scn, image: image, sectionNames: sectionNames,
+                                   symbolNames: symbolNames, buffers: &buffers, path: path) {
+                throw error
+            }
             var header = GElf_Shdr()
             guard gelf_getshdr(scn, &header) != nil else {
                 throw .writeFailed(path, "section [\(index)] \(section.name): \(libelfMessage())")
@@ -120,10 +122,15 @@ package enum ELFWriter {
         guard elf_update(elf, ELF_C_WRITE) >= 0 else { throw .writeFailed(path, libelfMessage()) }
     }
 
-    /// Gives `scn` one `Elf_Data` with the section's contents, encoded into a buffer from `buffers`.
+    /// Gives `scn` one `Elf_Data` with the section's contents, encoded into a buffer from `buffers`;
+    /// returns the failure instead of throwing it.
+    ///
+    /// Not `throws(ELFError)`: Swift 6.3.1 miscompiles it that way in release builds (-O). It
+    /// returned normally, yet `encode` took the error path with an uninitialised ELFError and
+    /// `klp-split build` crashed printing it (debug builds were fine).
     private static func addData(for section: ImageSection, to scn: OpaquePointer, image: ELFImage,
                                 sectionNames: StringTableBuilder, symbolNames: StringTableBuilder,
-                                buffers: inout DataBuffers, path: String) throws(ELFError) {
+                                buffers: inout DataBuffers, path: String) -> ELFError? {
         let size: Int
         let type: Elf_Type
         switch section.contents {
@@ -134,9 +141,9 @@ package enum ELFWriter {
         case .sectionNames: (size, type) = (sectionNames.bytes.count, ELF_T_BYTE)
         case .relocations(let entries): (size, type) = (entries.count * Int(ELFImage.relocationEntrySize), ELF_T_RELA)
         }
-        guard size > 0 else { return }
+        guard size > 0 else { return nil }
         guard let data = elf_newdata(scn) else {
-            throw .writeFailed(path, "section \(section.name): \(libelfMessage())")
+            return .writeFailed(path, "section \(section.name): \(libelfMessage())")
         }
         data.pointee.d_type = type
         data.pointee.d_size = size
@@ -145,7 +152,7 @@ package enum ELFWriter {
         data.pointee.d_version = UInt32(EV_CURRENT)
         if case .noBits = section.contents {
             data.pointee.d_buf = nil
-            return
+            return nil
         }
         let buffer = buffers.allocate(size)
         data.pointee.d_buf = buffer.baseAddress
@@ -164,7 +171,7 @@ package enum ELFWriter {
                 entry.st_value = symbol.value
                 entry.st_size = symbol.size
                 guard gelf_update_sym(data, Int32(index), &entry) != 0 else {
-                    throw .writeFailed(path, "symbol \(index) '\(symbol.name)': \(libelfMessage())")
+                    return .writeFailed(path, "symbol \(index) '\(symbol.name)': \(libelfMessage())")
                 }
             }
         case .relocations(let entries):
@@ -174,10 +181,11 @@ package enum ELFWriter {
                 entry.r_info = klp_gelf_r_info(GElf_Xword(relocation.symbolIndex), GElf_Xword(relocation.type))
                 entry.r_addend = relocation.addend
                 guard gelf_update_rela(data, Int32(index), &entry) != 0 else {
-                    throw .writeFailed(path, "section \(section.name) entry \(index): \(libelfMessage())")
+                    return .writeFailed(path, "section \(section.name) entry \(index): \(libelfMessage())")
                 }
             }
         }
+        return nil
     }
 
     /// `fsync` on the directory, so the rename survives a crash; best effort (some file systems
