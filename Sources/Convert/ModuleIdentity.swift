@@ -43,9 +43,19 @@ struct ModuleIdentity {
         return entries.flatMap { Array($0.utf8) + [0] }
     }
 
+    /// The `__versions` entries of the symbols the part still imports: the input's own entries, plus
+    /// entries for what it now imports from another part (C and D), with the CRC the input exported
+    /// it with. With CONFIG_MODVERSIONS the loader refuses an import that has no entry while its
+    /// exporter has a CRC ("no symbol version for %s", then "Unknown symbol %s (err -22)").
     func versions(keeping imported: Set<String>) -> [UInt8] {
+        var versions = builder.livepatch.versions.filter { imported.contains($0.symbol) || $0.symbol == Self.layoutSymbol }
+        let listed = Set(versions.map(\.symbol))
+        let exported = ExportedCRCs(image: builder.input).crcs
+        for name in imported.sorted() where !listed.contains(name) {
+            if let crc = exported[name] { versions.append(ModuleVersion(crc: crc, symbol: name)) }
+        }
         var bytes: [UInt8] = []
-        for version in builder.livepatch.versions where imported.contains(version.symbol) || version.symbol == Self.layoutSymbol {
+        for version in versions {
             var entry = [UInt8](repeating: 0, count: ModuleVersion.entrySize)
             for i in 0..<4 { entry[i] = UInt8(truncatingIfNeeded: version.crc >> (8 * UInt32(i))) }
             for (i, byte) in version.symbol.utf8.prefix(ModuleVersion.entrySize - 9).enumerated() { entry[8 + i] = byte }
