@@ -36,6 +36,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "klp-split", dependencies: ["KlpSplitCommands"]),
+        // Benchmark-only entry points for bench/run.sh (docs/performance.md); no test depends on it.
+        .executableTarget(name: "klp-split-bench", dependencies: ["KernelWorld"]),
         .testTarget(name: "ELFTests", dependencies: ["ELF"], resources: []),
         .testTarget(name: "KernelWorldTests", dependencies: ["KernelWorld"]),
         .testTarget(name: "LivepatchTests", dependencies: ["Livepatch"]),

@@ -1,0 +1,217 @@
+// klp-split-bench: benchmark-only entry points (bench/run.sh, docs/performance.md). Not part of
+// the klp-split product and never run by `swift test`.
+//
+//   klp-split-bench index -b ROOT [-k REL] [--jobs N] [--timings]
+//       Indexes the whole kernel world with the project's own code: every .ko's symbol order
+//       (ModuleSymbolOrder, both orders), every module's dependencies and path (ModuleDependencies,
+//       libkmod), Module.symvers (ExportTable) and the kallsyms dump (KallsymsTable).
+//       ELF and text parsing run on N workers (default 2): each worker opens its own files and only
+//       Sendable values cross threads; libkmod stays on the calling thread.
+//   klp-split-bench files -b ROOT [-k REL]
+//       Prints the files `index` reads, one a line (the input of the `cat` reference).
+import KernelWorld
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Usage: Error, CustomStringConvertible { let description: String }
+
+struct World {
+    let root: String
+    let release: String
+    var moduleDirectory: String { "\(root)/lib/modules/\(release)" }
+    var symvers: String { "\(root)/usr/src/linux-headers-\(release)/Module.symvers" }
+    var kallsyms: String { "\(root)/proc/kallsyms" }
+    /// The libkmod indexes `kmod_load_resources()` maps, when present, and modules.dep.
+    var indexFiles: [String] {
+        ["modules.dep", "modules.dep.bin", "modules.alias.bin", "modules.symbols.bin",
+         "modules.builtin.alias.bin", "modules.builtin.bin"]
+            .map { "\(moduleDirectory)/\($0)" }.filter { access($0, R_OK) == 0 }
+    }
+
+    /// The relative .ko paths modules.dep lists (the first field of every line), in file order.
+    func modulePaths() throws -> [String] {
+        guard let stream = fopen("\(moduleDirectory)/modules.dep", "rb") else {
+            throw Usage(description: "\(moduleDirectory)/modules.dep: \(String(cString: strerror(errno)))")
+        }
+        defer { fclose(stream) }
+        var paths: [String] = []
+        var line: UnsafeMutablePointer<CChar>?
+        var capacity = 0
+        while getline(&line, &capacity, stream) > 0, let line {
+            let text = String(cString: line)
+            if let colon = text.firstIndex(of: ":") { paths.append(String(text[..<colon])) }
+        }
+        free(line)
+        return paths
+    }
+}
+
+/// What one worker job produced; only these values cross threads.
+enum Indexed: Sendable {
+    case module(ModuleSymbolOrder)
+    case exports(ExportTable)
+    case kallsyms(KallsymsTable)
+    case failure(String)
+}
+
+enum Job: Sendable {
+    case module(path: String, name: ObjectName)
+    case exports(String)
+    case kallsyms(String)
+
+    func run() -> Indexed {
+        do {
+            switch self {
+            case .module(let path, let name):
+                return .module(try ModuleSymbolOrder(moduleAt: path, object: name))
+            case .exports(let path):
+                return .exports(try ExportTable(contentsOf: path))
+            case .kallsyms(let path):
+                return .kallsyms(try KallsymsTable(contentsOf: path))
+            }
+        } catch {
+            return .failure("\(error)")
+        }
+    }
+}
+
+/// Hands out job indices to the workers, each once.
+final class JobCounter: Sendable {
+    private let next = Atomic<Int>(0)
+    func take() -> Int { next.wrappingAdd(1, ordering: .relaxed).oldValue }
+}
+
+func now() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+}
+
+func milliseconds(_ seconds: Double) -> String {
+    let tenths = Int((seconds * 10_000).rounded())
+    return "\(tenths / 10).\(tenths % 10)"
+}
+
+func index(_ world: World, jobs workerCount: Int, timings: Bool) async throws -> Int32 {
+    let start = now()
+    let relative = try world.modulePaths()
+    var names: [ObjectName] = []
+    for path in relative { names.append(try ObjectName(normalizing: path)) }
+    var jobs: [Job] = [.kallsyms(world.kallsyms), .exports(world.symvers)]
+    jobs += zip(relative, names).map { Job.module(path: "\(world.moduleDirectory)/\($0)", name: $1) }
+    let next = JobCounter()
+    let queued = jobs
+
+    var kmodSeconds = 0.0
+    var dependencyCount = 0
+    var pathMismatches = 0
+    let results: [Indexed] = try await withThrowingTaskGroup(of: [Indexed].self) { group in
+        for _ in 0..<workerCount {
+            group.addTask {
+                var done: [Indexed] = []
+                while true {
+                    let index = next.take()
+                    guard index < queued.count else { return done }
+                    done.append(queued[index].run())
+                }
+            }
+        }
+        // libkmod on this thread, meanwhile: its context must not cross threads.
+        let kmodStart = now()
+        let dependencies = try ModuleDependencies(moduleDirectory: world.moduleDirectory)
+        for (name, path) in zip(names, relative) {
+            dependencyCount += try dependencies.dependencies(of: name).count
+            if dependencies.path(of: name) != "\(world.moduleDirectory)/\(path)" { pathMismatches += 1 }
+        }
+        kmodSeconds = now() - kmodStart
+        var all: [Indexed] = []
+        for try await part in group { all += part }
+        return all
+    }
+
+    var modules = 0, loaded = 0, coming = 0, unstable = 0, failures: [String] = []
+    var exports = 0, kallsymsVmlinux = 0, kallsymsModules = 0
+    for result in results {
+        switch result {
+        case .module(let order):
+            modules += 1
+            loaded += order.loaded.symbolCount
+            coming += order.coming.symbolCount
+            unstable += order.unstableNames.count
+        case .exports(let table): exports = table.count
+        case .kallsyms(let table):
+            kallsymsVmlinux = table.vmlinux.symbolCount
+            kallsymsModules = table.loadedModules.count
+        case .failure(let message): failures.append(message)
+        }
+    }
+    let total = now() - start
+    print("indexed \(modules) modules (\(coming) symbols, \(loaded) once loaded, \(unstable) unstable names), "
+          + "\(dependencyCount) dependencies, \(exports) exports, kallsyms: \(kallsymsVmlinux) vmlinux symbols and "
+          + "\(kallsymsModules) loaded modules")
+    if timings {
+        print("timings: total \(milliseconds(total)) ms, libkmod (overlapped) \(milliseconds(kmodSeconds)) ms, \(workerCount) workers")
+    }
+    for failure in failures { printError("klp-split-bench: \(failure)\n") }
+    if pathMismatches > 0 { printError("klp-split-bench: \(pathMismatches) module paths differ between libkmod and modules.dep\n") }
+    return failures.isEmpty && pathMismatches == 0 ? 0 : 1
+}
+
+@main
+struct Bench {
+    static func main() async {
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        do {
+            guard let command = arguments.first else { throw Usage(description: "usage: klp-split-bench index|files -b ROOT [-k REL] [--jobs N] [--timings]") }
+            arguments.removeFirst()
+            var root: String?
+            var release: String?
+            var workers = 2
+            var timings = false
+            while !arguments.isEmpty {
+                let option = arguments.removeFirst()
+                switch option {
+                case "-b": root = arguments.isEmpty ? nil : arguments.removeFirst()
+                case "-k": release = arguments.isEmpty ? nil : arguments.removeFirst()
+                case "--jobs": workers = Int(arguments.isEmpty ? "" : arguments.removeFirst()) ?? 0
+                case "--timings": timings = true
+                default: throw Usage(description: "unknown option \(option)")
+                }
+            }
+            guard let root, workers > 0 else { throw Usage(description: "-b ROOT is required; --jobs takes a positive number") }
+            let world = World(root: root, release: try release ?? onlyRelease(in: root))
+            switch command {
+            case "index":
+                exit(try await index(world, jobs: workers, timings: timings))
+            case "files":
+                for path in try world.modulePaths() { print("\(world.moduleDirectory)/\(path)") }
+                for file in world.indexFiles + [world.symvers, world.kallsyms] { print(file) }
+            default:
+                throw Usage(description: "unknown command \(command)")
+            }
+        } catch {
+            printError("klp-split-bench: \(error)\n")
+            exit(64)
+        }
+    }
+
+    static func onlyRelease(in root: String) throws -> String {
+        guard let directory = opendir("\(root)/lib/modules") else { throw Usage(description: "\(root)/lib/modules: cannot open") }
+        defer { closedir(directory) }
+        var releases: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if !name.hasPrefix(".") { releases.append(name) }
+        }
+        guard releases.count == 1 else { throw Usage(description: "\(root)/lib/modules: \(releases.count) releases; pass -k REL") }
+        return releases[0]
+    }
+}
+
+/// Writes one line to standard error (fd 2).
+func printError(_ text: String) {
+    let line = text.hasSuffix("\n") ? text : text + "\n"
+    _ = line.withCString { write(2, $0, strlen($0)) }
+}
