@@ -16,7 +16,15 @@ package struct ExportTable: Sendable {
     /// Every line read, in file order, files in the order merged.
     package private(set) var exports: [Export] = []
     /// Indices into `exports`, by symbol name.
-    private var indicesBySymbol: [String: [Int]] = [:]
+    private var indicesBySymbol: [String: Indices] = [:]
+
+    /// The lines of one symbol: almost every symbol has one, and an empty `more` allocates nothing.
+    private struct Indices {
+        let first: Int
+        var more: [Int] = []
+
+        var all: [Int] { [first] + more }
+    }
 
     /// An empty table.
     package init() {}
@@ -72,7 +80,7 @@ package struct ExportTable: Sendable {
 
     /// Every line for `symbol`, in the order read.
     package func exports(of symbol: String) -> [Export] {
-        (indicesBySymbol[symbol] ?? []).map { exports[$0] }
+        (indicesBySymbol[symbol]?.all ?? []).map { exports[$0] }
     }
 
     /// Every export of `owner`, in the order read.
@@ -100,13 +108,16 @@ package struct ExportTable: Sendable {
     }
 
     private mutating func append(_ export: Export) {
-        indicesBySymbol[export.symbol, default: []].append(exports.count)
+        let index = exports.count
+        if indicesBySymbol[export.symbol]?.more.append(index) == nil {
+            indicesBySymbol[export.symbol] = Indices(first: index)
+        }
         exports.append(export)
     }
 
     /// Parses one non-blank line in any of the three layouts.
     private static func parse(_ line: ArraySlice<UInt8>, file: String, number: Int) throws(KernelWorldError) -> Export {
-        let fields = line.fields(separatedBy: UInt8(ascii: "\t"))
+        let fields = TabFields(line)
         guard fields.count == 4 || fields.count == 5 else {
             throw .malformedSymversLine(file, line: number, detail: "\(fields.count) tab-separated column\(fields.count == 1 ? "" : "s")")
         }
@@ -147,5 +158,44 @@ package struct ExportTable: Sendable {
             throw .badCRC(file, line: number, crc: field.string)
         }
         return value == 0 ? nil : UInt32(value)
+    }
+}
+
+/// The tab-separated fields of a Module.symvers line, empty fields kept (`a\t\tb` has three), as
+/// `fields(separatedBy:)` gives them but without an array per line: only the first five are kept,
+/// `count` counts them all.
+private struct TabFields {
+    private(set) var count = 0
+    private var ranges: (Range<Int>, Range<Int>, Range<Int>, Range<Int>, Range<Int>) = (0..<0, 0..<0, 0..<0, 0..<0, 0..<0)
+    private let line: ArraySlice<UInt8>
+
+    init(_ line: ArraySlice<UInt8>) {
+        self.line = line
+        var start = line.startIndex
+        while true {
+            let end = line[start...].firstIndex(of: UInt8(ascii: "\t")) ?? line.endIndex
+            switch count {
+            case 0: ranges.0 = start..<end
+            case 1: ranges.1 = start..<end
+            case 2: ranges.2 = start..<end
+            case 3: ranges.3 = start..<end
+            case 4: ranges.4 = start..<end
+            default: break
+            }
+            count += 1
+            guard end < line.endIndex else { break }
+            start = end + 1
+        }
+    }
+
+    /// Field 0 to 4 (only those below `count` are meaningful).
+    subscript(_ field: Int) -> ArraySlice<UInt8> {
+        switch field {
+        case 0: line[ranges.0]
+        case 1: line[ranges.1]
+        case 2: line[ranges.2]
+        case 3: line[ranges.3]
+        default: line[ranges.4]
+        }
     }
 }

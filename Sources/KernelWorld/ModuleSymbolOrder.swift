@@ -72,21 +72,34 @@ package struct ModuleSymbolOrder: Sendable {
         let perCPU = sections.first { $0.name == Self.perCPUSectionName && $0.flags.contains(.alloc) }?.index
         var loadedEntries: [SymbolOrder.Entry] = []
         var comingEntries: [SymbolOrder.Entry] = []
+        loadedEntries.reserveCapacity(symbols.count)
+        comingEntries.reserveCapacity(symbols.count)
+        // `loaded` is `coming` without the non-core symbols, in the same order, so a name's
+        // occurrences differ between the two exactly when one of them is not a core symbol.
+        var unstable: Set<String> = []
+        // What depends only on the section, once per section instead of once per symbol.
+        let coreSections = sections.map { $0.index == perCPU || Self.isCoreSection($0) }
+        let sectionLetters = sections.map { Self.kallsymsType(of: $0) }
         for symbol in symbols where symbol.index != 0 && symbol.sectionIndex != .undefined {
-            let entry = Self.entry(symbol, sections: sections, perCPUIndex: perCPU)
+            let index = Int(symbol.sectionIndex.rawValue)
+            let section = symbol.sectionIndex.isOrdinary && index < sections.count ? sections[index] : nil
+            let entry = SymbolOrder.Entry(
+                name: symbol.name, address: symbol.value,
+                type: Self.kallsymsType(symbol, sectionLetter: section == nil ? nil : sectionLetters[index],
+                                        isPerCPU: index == perCPU),
+                isLocal: symbol.binding == .local, symbolIndex: symbol.index, sectionName: section?.name)
             comingEntries.append(entry)
-            if Self.isCoreSymbol(symbol, sections: sections, perCPUIndex: perCPU) {
+            // isCoreSymbol(), with the section part precomputed
+            if index < sections.count, !symbol.name.isEmpty, coreSections[index] {
                 loadedEntries.append(entry)
+            } else if !entry.name.isEmpty {
+                unstable.insert(entry.name)
             }
         }
-        let loaded = SymbolOrder(object: object, source: source, countingOrder: loadedEntries)
-        let coming = SymbolOrder(object: object, source: source, countingOrder: comingEntries)
         self.object = object
-        self.loaded = loaded
-        self.coming = coming
-        unstableNames = Set(comingEntries.map(\.name)).filter { name in
-            !name.isEmpty && loaded.occurrences(of: name).map(\.symbolIndex) != coming.occurrences(of: name).map(\.symbolIndex)
-        }.sorted()
+        loaded = SymbolOrder(object: object, source: source, countingOrder: loadedEntries)
+        coming = SymbolOrder(object: object, source: source, countingOrder: comingEntries)
+        unstableNames = unstable.sorted()
     }
 
     /// `is_core_symbol()` of kernel/module/kallsyms.c (6.1) with CONFIG_KALLSYMS_ALL=y, on the
@@ -97,29 +110,34 @@ package struct ModuleSymbolOrder: Sendable {
             return false
         }
         if index == perCPUIndex { return true }
-        let section = sections[index]
-        return section.flags.contains(.alloc)
-            && !sectionsDroppedAtLoad.contains(section.name)
-            && !section.name.hasPrefix(".init")
+        return isCoreSection(sections[index])
     }
 
-    /// The kallsyms entry for a symbol: its `st_value`, section and `elf_type()` letter.
-    private static func entry(_ symbol: Symbol, sections: [Section], perCPUIndex: Int?) -> SymbolOrder.Entry {
-        let index = Int(symbol.sectionIndex.rawValue)
-        let section = symbol.sectionIndex.isOrdinary && index < sections.count ? sections[index] : nil
-        return SymbolOrder.Entry(
-            name: symbol.name, address: symbol.value,
-            type: kallsymsType(symbol, section: section, isPerCPU: index == perCPUIndex),
-            isLocal: symbol.binding == .local, symbolIndex: symbol.index, sectionName: section?.name)
+    /// The section part of `is_core_symbol()` for a section other than the per-cpu one.
+    static func isCoreSection(_ section: Section) -> Bool {
+        section.flags.contains(.alloc)
+            && !sectionsDroppedAtLoad.contains(section.name)
+            && !section.name.hasPrefix(".init")
     }
 
     /// `elf_type()` of kernel/module/kallsyms.c (x86-64, where `ARCH_SHF_SMALL` is 0): the letter
     /// the module's `typetab` holds; /proc/kallsyms upper-cases it for exported symbols.
     static func kallsymsType(_ symbol: Symbol, section: Section?, isPerCPU: Bool) -> Character {
+        kallsymsType(symbol, sectionLetter: section.map(kallsymsType(of:)), isPerCPU: isPerCPU)
+    }
+
+    /// `kallsymsType(_:section:isPerCPU:)` with the section's part already worked out by
+    /// `kallsymsType(of:)` (nil when there is no section).
+    static func kallsymsType(_ symbol: Symbol, sectionLetter: Character?, isPerCPU: Bool) -> Character {
         if symbol.binding == .weak { return symbol.type == .object ? "v" : "w" }
         if symbol.sectionIndex == .undefined { return "U" }
         if symbol.sectionIndex == .absolute || isPerCPU { return "a" }
-        guard let section, symbol.sectionIndex.isOrdinary else { return "?" }
+        guard let sectionLetter, symbol.sectionIndex.isOrdinary else { return "?" }
+        return sectionLetter
+    }
+
+    /// The letter `elf_type()` gives a symbol of an ordinary section, from the section alone.
+    static func kallsymsType(of section: Section) -> Character {
         if section.flags.contains(.executable) { return "t" }
         let keepsAlloc = section.flags.contains(.alloc) && !sectionsDroppedAtLoad.contains(section.name)
         if keepsAlloc, section.type != .noBits {

@@ -30,6 +30,10 @@ package struct ObjectName: Hashable, Comparable, Sendable, CustomStringConvertib
     /// Normalises a module name, a module path (`drivers/cdrom/cdrom`, `kernel/fs/xfs/xfs.ko.xz`) or
     /// `vmlinux`.
     package init(normalizing given: String) throws(KernelWorldError) {
+        if let fast = Self.normalizedASCII(given) {
+            rawValue = fast
+            return
+        }
         var name = Substring(given)
         if let slash = name.lastIndex(of: "/") {
             name = name[name.index(after: slash)...]
@@ -55,6 +59,44 @@ package struct ObjectName: Hashable, Comparable, Sendable, CustomStringConvertib
         }
         rawValue = normalized
     }
+
+    /// `init(normalizing:)` on bytes for an all-ASCII string whose name is valid (not empty, at
+    /// most 55 bytes, no `.` once the suffix is stripped, no space or control character); nil
+    /// sends every other string down the general path, errors included. Module.symvers and
+    /// libkmod give tens of thousands of names per run.
+    private static func normalizedASCII(_ given: String) -> String? {
+        var given = given
+        return given.withUTF8 { all -> String? in
+            var start = 0
+            var end = all.count
+            for index in 0..<end {
+                let byte = all[index]
+                guard byte < 0x80 else { return nil }
+                if byte == UInt8(ascii: "/") { start = index + 1 }
+            }
+            for suffix in asciiModuleSuffixes where end - start >= suffix.count {
+                if (0..<suffix.count).allSatisfy({ all[end - suffix.count + $0] == suffix[$0] }) {
+                    end -= suffix.count
+                    break
+                }
+            }
+            guard end > start, end - start <= maximumLength else { return nil }
+            for index in start..<end {
+                // 0x21...0x7e except '.': no space, control character or DEL
+                let byte = all[index]
+                guard byte > 0x20, byte < 0x7f, byte != UInt8(ascii: ".") else { return nil }
+            }
+            return String(unsafeUninitializedCapacity: end - start) { buffer in
+                for index in start..<end {
+                    buffer[index - start] = all[index] == UInt8(ascii: "-") ? UInt8(ascii: "_") : all[index]
+                }
+                return end - start
+            }
+        }
+    }
+
+    /// `moduleSuffixes` as bytes, same order.
+    private static let asciiModuleSuffixes = moduleSuffixes.map { Array($0.utf8) }
 
     /// True for the kernel image, whose symbols are resolved when the livepatch loads.
     package var isVmlinux: Bool { rawValue == "vmlinux" }

@@ -50,7 +50,7 @@ struct SymbolListing {
     }
 
     private static func parse(_ bytes: ArraySlice<UInt8>, file: String, number: Int, nextStep: String) throws(KernelWorldError) -> Line {
-        let fields = bytes.split(omittingEmptySubsequences: true) { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+        let fields = Fields(bytes)
         guard fields.count == 3 || fields.count == 4 else {
             throw .malformedSymbolLine(file, line: number, detail: "\(fields.count) fields", nextStep: nextStep)
         }
@@ -80,7 +80,52 @@ struct SymbolListing {
     /// Whether a kallsyms/nm type letter denotes a local symbol: lowercase, except `u` (unique
     /// global), `v` and `w` (weak).
     static func isLocal(_ type: Character) -> Bool {
-        type.isLowercase && !"uvw".contains(type)
+        if let ascii = type.asciiValue {
+            return (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(ascii)
+                && ascii != UInt8(ascii: "u") && ascii != UInt8(ascii: "v") && ascii != UInt8(ascii: "w")
+        }
+        return type.isLowercase && !"uvw".contains(type)
+    }
+
+    /// The first four fields of a line separated by runs of spaces and tabs, and how many fields
+    /// it has, without an array per line (kallsyms has about 96,000 lines).
+    private struct Fields {
+        private(set) var count = 0
+        private var ranges: (Range<Int>, Range<Int>, Range<Int>, Range<Int>) = (0..<0, 0..<0, 0..<0, 0..<0)
+        private let bytes: ArraySlice<UInt8>
+
+        init(_ bytes: ArraySlice<UInt8>) {
+            self.bytes = bytes
+            var index = bytes.startIndex
+            while index < bytes.endIndex {
+                while index < bytes.endIndex, bytes[index] == UInt8(ascii: " ") || bytes[index] == UInt8(ascii: "\t") {
+                    index += 1
+                }
+                guard index < bytes.endIndex else { break }
+                let start = index
+                while index < bytes.endIndex, bytes[index] != UInt8(ascii: " "), bytes[index] != UInt8(ascii: "\t") {
+                    index += 1
+                }
+                switch count {
+                case 0: ranges.0 = start..<index
+                case 1: ranges.1 = start..<index
+                case 2: ranges.2 = start..<index
+                case 3: ranges.3 = start..<index
+                default: break
+                }
+                count += 1
+            }
+        }
+
+        /// Field 0, 1, 2 or 3 (only those below `count` are meaningful).
+        subscript(_ field: Int) -> ArraySlice<UInt8> {
+            switch field {
+            case 0: bytes[ranges.0]
+            case 1: bytes[ranges.1]
+            case 2: bytes[ranges.2]
+            default: bytes[ranges.3]
+            }
+        }
     }
 
     /// The vmlinux symbols in kallsyms address order; ties keep file order.
@@ -91,10 +136,13 @@ struct SymbolListing {
     /// scripts/kallsyms.c `compare_names()` breaks by address and then by address-table position —
     /// the count comes out in address order, ties in the order /proc/kallsyms prints them.
     func vmlinuxOrder(source: String) -> SymbolOrder {
-        let ordered = lines.enumerated()
-            .filter { $0.element.module == nil }
-            .sorted { ($0.element.address, $0.offset) < ($1.element.address, $1.offset) }
-            .map { Self.entry($0.element) }
+        var vmlinux = lines.indices.filter { lines[$0].module == nil }
+        // A dump is almost always in address order already: sort (by address, then file order)
+        // only when it is not.
+        if zip(vmlinux, vmlinux.dropFirst()).contains(where: { lines[$0].address > lines[$1].address }) {
+            vmlinux.sort { (lines[$0].address, $0) < (lines[$1].address, $1) }
+        }
+        let ordered = vmlinux.map { Self.entry(lines[$0]) }
         return SymbolOrder(object: .vmlinux, source: source, countingOrder: ordered)
     }
 

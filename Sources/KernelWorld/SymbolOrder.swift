@@ -10,8 +10,12 @@ package struct SymbolOrder: Sendable {
     package let object: ObjectName
     /// The file they were read from, for messages (nil for hand-built orders).
     package let source: String?
-    /// Occurrences by name, each list in counting order.
-    private let occurrencesByName: [String: [SymbolOccurrence]]
+    /// The entries in counting order.
+    private let entries: [Entry]
+    /// For each name, the indices in `entries` of its first and last occurrence.
+    private let chains: [String: Chain]
+    /// For each entry, the index of the next occurrence of the same name, or -1.
+    private let nextOccurrence: [Int32]
     /// Number of symbols counted (every occurrence of every name).
     package let symbolCount: Int
 
@@ -37,35 +41,62 @@ package struct SymbolOrder: Sendable {
 
     /// Numbers the entries per name in the order given: `entries` must already be in the kernel's
     /// counting order.
+    ///
+    /// One dictionary entry per name and one flat array for all occurrences (no array per name):
+    /// the full world has about 640,000 module symbols, most of them unique.
     package init(object: ObjectName, source: String?, countingOrder entries: [Entry]) {
-        var byName: [String: [SymbolOccurrence]] = [:]
-        for entry in entries {
-            let position = (byName[entry.name]?.count ?? 0) + 1
-            byName[entry.name, default: []].append(SymbolOccurrence(
-                name: entry.name, position: position, address: entry.address, type: entry.type,
-                isLocal: entry.isLocal, symbolIndex: entry.symbolIndex, sectionName: entry.sectionName))
+        var chains: [String: Chain] = [:]
+        chains.reserveCapacity(entries.count)
+        var next = [Int32](repeating: -1, count: entries.count)
+        for index in entries.indices {
+            chains[entries[index].name, default: Chain(first: Int32(index))].append(Int32(index), next: &next)
         }
         self.object = object
         self.source = source
-        occurrencesByName = byName
+        self.entries = entries
+        self.chains = chains
+        nextOccurrence = next
         symbolCount = entries.count
+    }
+
+    /// The first and last occurrence of one name; `nextOccurrence` links the ones between.
+    private struct Chain {
+        let first: Int32
+        var last: Int32 = -1
+
+        init(first: Int32) { self.first = first }
+
+        mutating func append(_ index: Int32, next: inout [Int32]) {
+            if last >= 0 { next[Int(last)] = index }
+            last = index
+        }
     }
 
     /// Every occurrence of `name`, position 1 first; empty if the object has no such symbol.
     package func occurrences(of name: String) -> [SymbolOccurrence] {
-        occurrencesByName[name] ?? []
+        guard let chain = chains[name] else { return [] }
+        var found: [SymbolOccurrence] = []
+        var index = chain.first
+        while index >= 0 {
+            let entry = entries[Int(index)]
+            found.append(SymbolOccurrence(
+                name: entry.name, position: found.count + 1, address: entry.address, type: entry.type,
+                isLocal: entry.isLocal, symbolIndex: entry.symbolIndex, sectionName: entry.sectionName))
+            index = nextOccurrence[Int(index)]
+        }
+        return found
     }
 
     /// True if the object has at least one symbol called `name`.
     package func contains(_ name: String) -> Bool {
-        occurrencesByName[name] != nil
+        chains[name] != nil
     }
 
     /// Number of distinct names.
-    package var nameCount: Int { occurrencesByName.count }
+    package var nameCount: Int { chains.count }
 
     /// Every distinct name, sorted.
-    package var names: [String] { occurrencesByName.keys.sorted() }
+    package var names: [String] { chains.keys.sorted() }
 
     /// The symbol `sympos` selects, or the error the kernel would report when loading the patch:
     /// not found, ambiguous (sympos 0 but several occurrences), or no such position.

@@ -5,11 +5,13 @@
 //       Indexes the whole kernel world with the project's own code: every .ko's symbol order
 //       (ModuleSymbolOrder, both orders), every module's dependencies and path (ModuleDependencies,
 //       libkmod), Module.symvers (ExportTable) and the kallsyms dump (KallsymsTable).
-//       ELF and text parsing run on N workers (default 2): each worker opens its own files and only
-//       Sendable values cross threads; libkmod stays on the calling thread.
+//       The jobs (one per .ko, Module.symvers, kallsyms, and one for all of libkmod) run on N
+//       workers (default 2): each job opens its own files and only Sendable values cross threads.
+//       --jobs 1 runs everything on the calling thread without Dispatch (for valgrind).
 //   klp-split-bench files -b ROOT [-k REL]
 //       Prints the files `index` reads, one a line (the input of the `cat` reference).
 import KernelWorld
+import Dispatch
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -53,6 +55,7 @@ enum Indexed: Sendable {
     case module(ModuleSymbolOrder)
     case exports(ExportTable)
     case kallsyms(KallsymsTable)
+    case dependencies(count: Int, pathMismatches: Int, seconds: Double)
     case failure(String)
 }
 
@@ -60,10 +63,22 @@ enum Job: Sendable {
     case module(path: String, name: ObjectName)
     case exports(String)
     case kallsyms(String)
+    /// Every module's dependencies and path through libkmod, in one job: the libkmod context is
+    /// made, used and freed on the thread that runs it.
+    case dependencies(moduleDirectory: String, modules: [(name: ObjectName, path: String)])
 
     func run() -> Indexed {
         do {
             switch self {
+            case .dependencies(let directory, let modules):
+                let start = now()
+                let index = try ModuleDependencies(moduleDirectory: directory)
+                var count = 0, mismatches = 0
+                for module in modules {
+                    count += try index.dependencies(of: module.name).count
+                    if index.path(of: module.name) != module.path { mismatches += 1 }
+                }
+                return .dependencies(count: count, pathMismatches: mismatches, seconds: now() - start)
             case .module(let path, let name):
                 return .module(try ModuleSymbolOrder(moduleAt: path, object: name))
             case .exports(let path):
@@ -94,45 +109,37 @@ func milliseconds(_ seconds: Double) -> String {
     return "\(tenths / 10).\(tenths % 10)"
 }
 
-func index(_ world: World, jobs workerCount: Int, timings: Bool) async throws -> Int32 {
+func index(_ world: World, jobs workerCount: Int, timings: Bool) throws -> Never {
     let start = now()
     let relative = try world.modulePaths()
     var names: [ObjectName] = []
     for path in relative { names.append(try ObjectName(normalizing: path)) }
-    var jobs: [Job] = [.kallsyms(world.kallsyms), .exports(world.symvers)]
-    jobs += zip(relative, names).map { Job.module(path: "\(world.moduleDirectory)/\($0)", name: $1) }
-    let next = JobCounter()
-    let queued = jobs
-
-    var kmodSeconds = 0.0
-    var dependencyCount = 0
-    var pathMismatches = 0
-    let results: [Indexed] = try await withThrowingTaskGroup(of: [Indexed].self) { group in
-        for _ in 0..<workerCount {
-            group.addTask {
-                var done: [Indexed] = []
-                while true {
-                    let index = next.take()
-                    guard index < queued.count else { return done }
-                    done.append(queued[index].run())
-                }
+    let modulePaths = relative.map { "\(world.moduleDirectory)/\($0)" }
+    let jobs: [Job] = [.dependencies(moduleDirectory: world.moduleDirectory, modules: Array(zip(names, modulePaths))),
+                       .kallsyms(world.kallsyms), .exports(world.symvers)]
+        + zip(modulePaths, names).map { Job.module(path: $0, name: $1) }
+    let results: [Indexed]
+    if workerCount == 1 {
+        // On this thread only, without Dispatch (valgrind --tool=callgrind runs this).
+        results = jobs.map { $0.run() }
+    } else {
+        let next = JobCounter()
+        let collected = Mutex<[Indexed]>([])
+        DispatchQueue.concurrentPerform(iterations: workerCount) { _ in
+            var done: [Indexed] = []
+            while true {
+                let index = next.take()
+                guard index < jobs.count else { break }
+                done.append(jobs[index].run())
             }
+            collected.withLock { $0 += done }
         }
-        // libkmod on this thread, meanwhile: its context must not cross threads.
-        let kmodStart = now()
-        let dependencies = try ModuleDependencies(moduleDirectory: world.moduleDirectory)
-        for (name, path) in zip(names, relative) {
-            dependencyCount += try dependencies.dependencies(of: name).count
-            if dependencies.path(of: name) != "\(world.moduleDirectory)/\(path)" { pathMismatches += 1 }
-        }
-        kmodSeconds = now() - kmodStart
-        var all: [Indexed] = []
-        for try await part in group { all += part }
-        return all
+        results = collected.withLock { $0 }
     }
 
     var modules = 0, loaded = 0, coming = 0, unstable = 0, failures: [String] = []
     var exports = 0, kallsymsVmlinux = 0, kallsymsModules = 0
+    var dependencyCount = 0, pathMismatches = 0, kmodSeconds = 0.0
     for result in results {
         switch result {
         case .module(let order):
@@ -144,6 +151,8 @@ func index(_ world: World, jobs workerCount: Int, timings: Bool) async throws ->
         case .kallsyms(let table):
             kallsymsVmlinux = table.vmlinux.symbolCount
             kallsymsModules = table.loadedModules.count
+        case .dependencies(let count, let mismatches, let seconds):
+            (dependencyCount, pathMismatches, kmodSeconds) = (count, mismatches, seconds)
         case .failure(let message): failures.append(message)
         }
     }
@@ -152,16 +161,20 @@ func index(_ world: World, jobs workerCount: Int, timings: Bool) async throws ->
           + "\(dependencyCount) dependencies, \(exports) exports, kallsyms: \(kallsymsVmlinux) vmlinux symbols and "
           + "\(kallsymsModules) loaded modules")
     if timings {
-        print("timings: total \(milliseconds(total)) ms, libkmod (overlapped) \(milliseconds(kmodSeconds)) ms, \(workerCount) workers")
+        print("timings: total \(milliseconds(total)) ms, libkmod job \(milliseconds(kmodSeconds)) ms, \(workerCount) workers")
     }
     for failure in failures { printError("klp-split-bench: \(failure)\n") }
     if pathMismatches > 0 { printError("klp-split-bench: \(pathMismatches) module paths differ between libkmod and modules.dep\n") }
-    return failures.isEmpty && pathMismatches == 0 ? 0 : 1
+    // Exit with the index still alive, as a command would: freeing 4,000 modules' symbol tables
+    // one object at a time is not part of indexing them.
+    withExtendedLifetime(results) {
+        exit(failures.isEmpty && pathMismatches == 0 ? 0 : 1)
+    }
 }
 
 @main
 struct Bench {
-    static func main() async {
+    static func main() {
         var arguments = Array(CommandLine.arguments.dropFirst())
         do {
             guard let command = arguments.first else { throw Usage(description: "usage: klp-split-bench index|files -b ROOT [-k REL] [--jobs N] [--timings]") }
@@ -184,7 +197,7 @@ struct Bench {
             let world = World(root: root, release: try release ?? onlyRelease(in: root))
             switch command {
             case "index":
-                exit(try await index(world, jobs: workers, timings: timings))
+                try index(world, jobs: workers, timings: timings)
             case "files":
                 for path in try world.modulePaths() { print("\(world.moduleDirectory)/\(path)") }
                 for file in world.indexFiles + [world.symvers, world.kallsyms] { print(file) }
