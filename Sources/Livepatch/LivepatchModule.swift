@@ -13,6 +13,28 @@ package struct LivepatchModule: Sendable {
     package let symbols: [Symbol]
     package let relocationSections: [RelocationSection]
     package let patch: KlpPatch
+    /// By section index: the indices in `symbols` of the section's FUNC and OBJECT symbols, in
+    /// `.symtab` order, so `symbolCovering(_:)` looks at one section's symbols, not all of them
+    /// for every relocation.
+    private let functionsAndObjectsBySection: [Int: [Int]]
+
+    package init(file: String, name: String, modinfo: ModuleInfo, versions: [ModuleVersion], sections: [Section],
+                 symbols: [Symbol], relocationSections: [RelocationSection], patch: KlpPatch) {
+        self.file = file
+        self.name = name
+        self.modinfo = modinfo
+        self.versions = versions
+        self.sections = sections
+        self.symbols = symbols
+        self.relocationSections = relocationSections
+        self.patch = patch
+        var bySection: [Int: [Int]] = [:]
+        for (index, symbol) in symbols.enumerated()
+        where (symbol.type == .function || symbol.type == .object) && symbol.sectionIndex.isOrdinary {
+            bySection[Int(symbol.sectionIndex.rawValue), default: []].append(index)
+        }
+        functionsAndObjectsBySection = bySection
+    }
 
     /// The symbol that best names a location: the defined FUNC/OBJECT symbol covering it, else the section.
     package func describe(_ location: Location) -> String {
@@ -26,10 +48,12 @@ package struct LivepatchModule: Sendable {
 
     /// The defined function or object symbol whose extent covers a location.
     package func symbolCovering(_ location: Location) -> Symbol? {
-        symbols.first {
-            ($0.type == .function || $0.type == .object) && Int($0.sectionIndex.rawValue) == location.section
-                && $0.sectionIndex.isOrdinary && $0.value <= location.offset
-                && (location.offset < $0.value + max($0.size, 1))
+        for index in functionsAndObjectsBySection[location.section] ?? [] {
+            let symbol = symbols[index]
+            if symbol.value <= location.offset && location.offset < symbol.value + max(symbol.size, 1) {
+                return symbol
+            }
         }
+        return nil
     }
 }
