@@ -9,7 +9,7 @@ struct ELFWriterTests {
     /// to the repository root.
     static let modules: [String] = WriterFixtures.modules
 
-    @Test("a module read into an image and written unchanged shows the same readelf -W -S -s -r, file offsets aside",
+    @Test("a module read into an image and written unchanged shows the same readelf -W -S -s -r and -h, file offsets aside",
           arguments: modules)
     func roundTripMatchesReadelf(module: String) throws {
         let directory = try TemporaryDirectory()
@@ -20,7 +20,10 @@ struct ELFWriterTests {
         let expected = try WriterFixtures.readelf(input)
         let actual = try WriterFixtures.readelf(output)
         #expect(actual.count > 10)
-        #expect(actual == expected, "\(module): \(WriterFixtures.lineDiff(expected, actual))")
+        let sections = WriterFixtures.lineDiff(expected, actual)
+        #expect(sections.isEmpty, "\(module), readelf -W -S -s -r:\n\(sections)")
+        let header = WriterFixtures.lineDiff(try WriterFixtures.readelfHeader(input), try WriterFixtures.readelfHeader(output))
+        #expect(header.isEmpty, "\(module), readelf -h:\n\(header)")
     }
 
     @Test("the image read back from a written module equals the image that was written", arguments: modules)
@@ -196,6 +199,7 @@ enum InvalidImage: String, CaseIterable, CustomTestStringConvertible, Sendable {
     case relocationOutsideTarget
     case livepatchFlagsMissing
     case symbolSectionOutOfRange
+    case tableBytesNotWholeEntries
 
     var testDescription: String { rawValue }
 
@@ -214,6 +218,11 @@ enum InvalidImage: String, CaseIterable, CustomTestStringConvertible, Sendable {
             image.sections[2].flags = [.alloc, .relaLivepatch]
         case .symbolSectionOutOfRange:
             image.symbols[1].section = SectionIndex(rawValue: 12)
+        case .tableBytesNotWholeEntries:
+            image.sections.insert(ImageSection(name: ".rela.odd", type: .rela, entrySize: 24, link: 5, info: 1,
+                                               contents: .bytes([1, 2, 3, 4, 5])), at: 4)
+            image.sections[2].link = 5
+            image.sections[5].link = 6
         }
         return image
     }
@@ -228,6 +237,7 @@ enum InvalidImage: String, CaseIterable, CustomTestStringConvertible, Sendable {
             "section [2] .klp.rela.cdrom..text entry 0 at offset 0xe (4 bytes) lies outside section [1] .text of size 0x10"
         case .livepatchFlagsMissing: "section [2] .klp.rela.cdrom..text has SHF_RELA_LIVEPATCH without SHF_ALLOC|SHF_INFO_LINK"
         case .symbolSectionOutOfRange: "symbol 1 '' is defined in section 12, but the image has 7 sections"
+        case .tableBytesNotWholeEntries: "section [4] .rela.odd size 5 is not a multiple of its sh_entsize 24"
         }
     }
 }
