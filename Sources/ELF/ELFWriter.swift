@@ -31,17 +31,17 @@ package enum ELFWriter {
         }
         _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
         let temporary = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        var open = true
+        var descriptorOpen = true
         var renamed = false
         defer {
-            if open { close(descriptor) }
+            if descriptorOpen { close(descriptor) }
             if !renamed { unlink(temporary) }
         }
         try encode(image, into: descriptor, path: path)
         guard fchmod(descriptor, 0o644) == 0, fsync(descriptor) == 0 else {
             throw .writeFailed(path, systemMessage())
         }
-        open = false
+        descriptorOpen = false
         guard close(descriptor) == 0 else { throw .writeFailed(path, systemMessage()) }
         guard rename(temporary, path) == 0 else {
             throw .writeFailed(path, "cannot rename the temporary file into place: \(systemMessage())")
