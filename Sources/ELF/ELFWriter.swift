@@ -9,7 +9,7 @@ import Glibc
 /// Writing is atomic: the image is validated first, then written to a temporary file made with
 /// `mkstemp` next to the output, flushed with `fsync` and renamed over the output path. On any
 /// error the temporary file is removed and the output path is left as it was. The output file has
-/// mode 0644.
+/// mode 0644. When the output path is a symbolic link, the link itself is replaced by the file.
 ///
 /// Spec: ELF gABI; libelf(3) for the calls.
 package enum ELFWriter {

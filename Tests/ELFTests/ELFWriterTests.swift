@@ -198,6 +198,7 @@ enum InvalidImage: String, CaseIterable, CustomTestStringConvertible, Sendable {
     case symbolIndexOutOfRange
     case relocationOutsideTarget
     case livepatchFlagsMissing
+    case livepatchFlagOnProgramBits
     case symbolSectionOutOfRange
     case tableBytesNotWholeEntries
 
@@ -216,6 +217,8 @@ enum InvalidImage: String, CaseIterable, CustomTestStringConvertible, Sendable {
             image.sections[2].contents = .relocations([Relocation(offset: 14, type: 2, symbolIndex: 3, addend: -4)])
         case .livepatchFlagsMissing:
             image.sections[2].flags = [.alloc, .relaLivepatch]
+        case .livepatchFlagOnProgramBits:
+            image.sections[1].flags = [.alloc, .executable, .infoLink, .relaLivepatch]
         case .symbolSectionOutOfRange:
             image.symbols[1].section = SectionIndex(rawValue: 12)
         case .tableBytesNotWholeEntries:
@@ -236,6 +239,8 @@ enum InvalidImage: String, CaseIterable, CustomTestStringConvertible, Sendable {
         case .relocationOutsideTarget:
             "section [2] .klp.rela.cdrom..text entry 0 at offset 0xe (4 bytes) lies outside section [1] .text of size 0x10"
         case .livepatchFlagsMissing: "section [2] .klp.rela.cdrom..text has SHF_RELA_LIVEPATCH without SHF_ALLOC|SHF_INFO_LINK"
+        case .livepatchFlagOnProgramBits:
+            "section [1] .text has SHF_RELA_LIVEPATCH but type PROGBITS; livepatch relocation sections are SHT_RELA"
         case .symbolSectionOutOfRange: "symbol 1 '' is defined in section 12, but the image has 7 sections"
         case .tableBytesNotWholeEntries: "section [4] .rela.odd size 5 is not a multiple of its sh_entsize 24"
         }
