@@ -2,8 +2,9 @@
 // klp-split: split a combined Linux kernel livepatch into one livepatch module per patched object.
 //
 // Layers, bottom to top (each depends only on the ones above it in this list):
-//   CLibELF, CKmod   C system libraries (libelf, libkmod), imported through modulemaps
-//   ELF              the only code that imports libelf: sections, symbols, relocations, modinfo
+//   CLibELF, CLibDW, CKmod  C system libraries (libelf, libdw/libdwfl, libkmod), through modulemaps
+//   ELF              the only code that imports elfutils: sections, symbols, relocations, modinfo,
+//                    struct layouts from DWARF
 //   KernelWorld      the target kernel: exports (Module.symvers), module deps (libkmod), symbol order
 //   Livepatch        a livepatch module read into values: klp_patch/klp_object/klp_func, references
 //   Planner          pure logic: references -> categories -> parts -> graph; no file I/O
@@ -24,7 +25,8 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CLibELF", pkgConfig: "libelf", providers: [.apt(["libelf-dev"])]),
         .systemLibrary(name: "CKmod", pkgConfig: "libkmod", providers: [.apt(["libkmod-dev"])]),
-        .target(name: "ELF", dependencies: ["CLibELF"]),
+        .systemLibrary(name: "CLibDW", pkgConfig: "libdw", providers: [.apt(["libdw-dev"])]),
+        .target(name: "ELF", dependencies: ["CLibELF", "CLibDW"]),
         .target(name: "KernelWorld", dependencies: ["ELF", "CKmod"]),
         .target(name: "Livepatch", dependencies: ["ELF", "KernelWorld"]),
         .target(name: "Planner", dependencies: ["KernelWorld", "Livepatch"]),

@@ -10,6 +10,10 @@
 #   artifacts  optional: files the guest sends to the host (emit_artifact)
 #   tools      optional: host programs (+ shared libraries) for the guest, e.g. kmod
 #   rootfs/    optional: copied over the initramfs root (e.g. etc/modprobe.d/)
+#   qemu       optional: extra qemu arguments, appended to the qemu command
+#              (whitespace-separated words, '#' comments; e.g. -drive if=ide,media=cdrom)
+#   warnings   optional: EREs of expected kernel WARNINGs; then "Call Trace:" lines
+#              are allowed as far as WARNING lines match one of them (see docs/harness.md)
 #
 # SCENARIO is a name (looked up in harness/scenarios/, then in each directory of
 # $KLP_SPLIT_SCENARIOS) or a path to a scenario directory. Default: every
@@ -46,6 +50,10 @@ BUSYBOX=/bin/busybox
 END_MARKER='### harness: done'
 # kernel messages that fail every scenario (WARN()s print "Call Trace:" too)
 CRASH_ERE='Kernel panic|Oops|BUG:|general protection fault|Call Trace:'
+# the same without "Call Trace:", for scenarios with a "warnings" file
+CRASH_NOTRACE_ERE='Kernel panic|Oops|BUG:|general protection fault'
+# a WARN()'s header line ("WARNING: CPU: 0 PID: 1 at file.c:98 func+0x1/0x2 [mod]")
+WARNING_ERE='WARNING: CPU: [0-9]+ PID: [0-9]+ at '
 # serial ports for artifacts, in the order of the scenario's artifacts file
 ART_TTYS=(/dev/ttyS1 /dev/ttyS2 /dev/ttyS3)
 
@@ -350,7 +358,26 @@ read_artifacts() {
 		{ echo "$(rel "$f"): at most ${#ART_TTYS[@]} artifacts" >&2; return 1; }
 }
 
+# read_qemu_args SCENARIO_DIR: QEMU_EXTRA_ARGS from the scenario's optional "qemu"
+# file: whitespace-separated words, '#' starts a comment, $VAR/${VAR} expanded, no
+# quoting (a word cannot contain spaces)
+read_qemu_args() {
+	local f=$1/qemu raw e n=0 words w
+	QEMU_EXTRA_ARGS=()
+	[ -f "$f" ] || return 0
+	while IFS= read -r raw || [ -n "$raw" ]; do
+		n=$((n + 1))
+		e=${raw%%#*}
+		read -r -a words <<< "$e" || true
+		for w in "${words[@]}"; do
+			w=$(expand_vars "$w") || { echo "$(rel "$f"):$n: cannot expand '$w'" >&2; return 1; }
+			QEMU_EXTRA_ARGS+=("$w")
+		done
+	done < "$f"
+}
+
 # boot INITRD LOG ARTDIR: qemu TCG, PVH vmlinux; console -> LOG; sets QRC, BOOT_S
+# (QEMU_EXTRA_ARGS, from read_qemu_args, go last)
 boot() {
 	local initrd=$1 log=$2 artdir=$3 i serial=(-serial mon:stdio) acc t0
 	for i in "${!ART_NAMES[@]}"; do serial+=(-serial "file:$artdir/${ART_NAMES[$i]}"); done
@@ -361,7 +388,7 @@ boot() {
 	esac
 	local cmd=(qemu-system-x86_64 "${acc[@]}" -m 1G -smp 2 -nographic -no-reboot -nic none
 		"${serial[@]}" -kernel "$VMLINUX" -initrd "$initrd"
-		-append "console=ttyS0 panic=-1 quiet")
+		-append "console=ttyS0 panic=-1 quiet" ${QEMU_EXTRA_ARGS[@]+"${QEMU_EXTRA_ARGS[@]}"})
 	echo "+ timeout $TIMEOUT ${cmd[*]}" > "$log.cmd"
 	t0=$(now)
 	set +e
@@ -401,10 +428,14 @@ check_scenario() {
 		verdict $r "qemu exited with 0" \
 			"qemu rc=$QRC$(case $QRC in 124 | 137) echo " (timeout after $TIMEOUT s; KLP_SPLIT_TIMEOUT)" ;; esac)"
 	fi
-	got=$(grep -aE -m 1 -- "$CRASH_ERE" "$log" || true)
-	[ -z "$got" ] && r=0 || r=1
-	verdict $r \
-		"no kernel panic, Oops, BUG or Call Trace" "found: $got"
+	if [ -f "$sd/warnings" ]; then
+		check_warnings "$sd/warnings" "$log"
+	else
+		got=$(grep -aE -m 1 -- "$CRASH_ERE" "$log" || true)
+		[ -z "$got" ] && r=0 || r=1
+		verdict $r \
+			"no kernel panic, Oops, BUG or Call Trace" "found: $got"
+	fi
 	for i in "${!ART_NAMES[@]}"; do
 		a=${ART_NAMES[$i]}
 		what=$(grep -aE -m 1 "^### artifact $a: [0-9]+ bytes md5 [0-9a-f]+ via " "$log" || true)
@@ -445,6 +476,30 @@ check_scenario() {
 	done < "$f"
 }
 
+# check_warnings WARNINGS_FILE LOG (inside check_scenario): a scenario that provokes
+# WARN()s lists EREs for their "WARNING: CPU: N PID: N at ..." lines. Then: no
+# panic/Oops/BUG/GPF line; every WARNING line matches one of the EREs; and there
+# are no more "Call Trace:" lines than WARNING lines (a trace without a WARNING
+# header is something else, e.g. a hung task or a softlockup).
+check_warnings() {
+	local wf=$1 log=$2 got r nw nt bad pats
+	got=$(grep -aE -m 1 -- "$CRASH_NOTRACE_ERE" "$log" || true)
+	[ -z "$got" ] && r=0 || r=1
+	verdict $r "no kernel panic, Oops or BUG" "found: $got"
+	pats=$(sed -e 's/\r$//' -e '/^[[:space:]]*#/d' -e '/^[[:space:]]*$/d' "$wf")
+	if [ -z "$pats" ]; then
+		bad=$(grep -aE -m 1 -- "$WARNING_ERE" "$log" || true)
+	else
+		bad=$(grep -aE -- "$WARNING_ERE" "$log" | grep -avE -f <(printf '%s\n' "$pats") | head -1 || true)
+	fi
+	[ -z "$bad" ] && r=0 || r=1
+	verdict $r "every kernel WARNING is one listed in $(rel "$wf")" "unexpected: $bad"
+	nw=$(grep -acE -- "$WARNING_ERE" "$log" || true)
+	nt=$(grep -acE -- "Call Trace:" "$log" || true)
+	[ "$nt" -le "$nw" ] && r=0 || r=1
+	verdict $r "no Call Trace without a WARNING" "$nt 'Call Trace:' lines, $nw WARNING lines"
+}
+
 run_scenario() { # run_scenario NAME DIR
 	local name=$1 sd=$2 t0 log art work problems r
 	t0=$(now)
@@ -462,6 +517,16 @@ run_scenario() { # run_scenario NAME DIR
 		true
 	)
 	if ! read_artifacts "$sd" 2> "$work/artifacts.err"; then problems+=$'\n'$(cat "$work/artifacts.err"); fi
+	if ! read_qemu_args "$sd" 2> "$work/qemu.err"; then problems+=$'\n'$(cat "$work/qemu.err"); fi
+	if [ -f "$sd/warnings" ]; then
+		local wl
+		while IFS= read -r wl; do
+			[[ $wl =~ ^[[:space:]]*(#|$) ]] && continue
+			local grc=0
+			grep -qE -- "$wl" /dev/null 2>/dev/null || grc=$?
+			[ "$grc" -le 1 ] || problems+=$'\n'"$(rel "$sd")/warnings: bad ERE '$wl'"
+		done < "$sd/warnings"
+	fi
 	problems=$(printf '%s' "$problems" | sed '/^$/d')
 	if [ -n "$problems" ]; then
 		printf '%s\n' "$problems" | sed 's/^/  /'

@@ -2,11 +2,11 @@
 # usage: scripts/install-deps.sh
 #
 # Installs the Debian packages klp-split needs to build and test, if any is missing:
-# libelf-dev and libkmod-dev (the C libraries), pkg-config (SwiftPM finds them with it),
+# libelf-dev, libdw-dev and libkmod-dev (the C libraries), pkg-config (SwiftPM finds them with it),
 # binutils and elfutils (readelf/eu-readelf in tests) and graphviz (dot renders plan --format dot).
 # Runs apt-get update first. Needs root or sudo only when something is missing.
 set -euo pipefail
-PACKAGES=(libelf-dev libkmod-dev pkg-config binutils elfutils graphviz)
+PACKAGES=(libelf-dev libdw-dev libkmod-dev pkg-config binutils elfutils graphviz)
 missing=()
 for package in "${PACKAGES[@]}"; do
 	if ! dpkg-query -W -f '${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then

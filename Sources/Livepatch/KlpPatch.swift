@@ -21,6 +21,10 @@ package struct KlpPatch: Sendable {
     package let metadataSections: Set<Int>
     /// How the struct layout was established, in words (for `plan`).
     package let layout: String
+    /// Where the `struct klp_patch` is (static arrays only).
+    package var patchLocation: Location? = nil
+    /// `sizeof(struct klp_object)` (or `klp_object_ext`): the stride of the objects array.
+    package var objectEntrySize: UInt64 = 0
 }
 
 /// One patched object (`struct klp_object`).
@@ -29,6 +33,10 @@ package struct KlpObject: Sendable {
     package let name: String?
     package let functions: [KlpFunction]
     package let callbacks: [KlpCallback]
+    /// Where this object's `struct klp_object` (or `klp_object_ext`) entry starts.
+    package var entry: Location? = nil
+    /// Where its `klp_func` (or `klp_func_ext`) array starts.
+    package var functionsArray: Location? = nil
 }
 
 /// One patched function (`struct klp_func`).

@@ -33,6 +33,12 @@ package struct LivepatchError: Error, CustomStringConvertible, Sendable {
             "\(file): \(location): error: \(what); klp-split cannot tell the struct layout, so it refuses to guess: rebuild the livepatch with debug info (-g) or report this layout")
     }
 
+    /// The module's DWARF and its relocations describe different struct layouts.
+    package static func layoutDisagrees(_ file: String, _ location: String, _ what: String) -> LivepatchError {
+        LivepatchError(kind: .unsupportedLayout, message:
+            "\(file): \(location): error: \(what); the DWARF does not describe the data it was built with, so klp-split refuses to guess: rebuild the livepatch from clean sources against the target kernel's headers")
+    }
+
     package static func malformed(_ file: String, _ location: String, _ what: String) -> LivepatchError {
         LivepatchError(kind: .malformedMetadata, message: "\(file): \(location): error: \(what)")
     }

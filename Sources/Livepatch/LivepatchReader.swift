@@ -38,8 +38,10 @@ package enum LivepatchReader {
             let fallbackName = String(file.split(separator: "/").last ?? Substring(file))
                 .replacingSuffix(".ko")
             let contents = SectionContents(elf: elf)
+            let dwarf = try elf.structLayouts(named: KlpLayout.structNames + KlpBuildLayout.structNames)
             let metadata = KlpMetadataReader(file: file, sections: elf.sections, symbols: elf.symbols,
-                                             relocationSections: relocationSections, contents: contents)
+                                             relocationSections: relocationSections, contents: contents,
+                                             hasDWARF: elf.hasDWARF, dwarf: dwarf)
             let patch = try metadata.read()
             return LivepatchModule(
                 file: file, name: modinfo.value("name") ?? fallbackName, modinfo: modinfo, versions: versions,

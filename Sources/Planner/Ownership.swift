@@ -44,6 +44,25 @@ struct Ownership {
                 }
             }
         }
+        // A special-section entry ties together what it names: the code it describes and, for example,
+        // the file name string of a __bug_table entry. Whoever carries the code needs the rest.
+        for table in livepatch.relocationSections {
+            guard case .special(let entrySize?) = roles[table.targetIndex], entrySize > 0 else { continue }
+            let entries = Dictionary(grouping: table.entries, by: { $0.offset / entrySize })
+            for (_, relocations) in entries {
+                let targets = relocations.compactMap { entry -> Int? in
+                    guard entry.symbolIndex < livepatch.symbols.count else { return nil }
+                    let symbol = livepatch.symbols[entry.symbolIndex]
+                    guard symbol.isDefinedInSection else { return nil }
+                    let target = Int(symbol.sectionIndex.rawValue)
+                    return target < roles.count && roles[target] == .content ? target : nil
+                }
+                let code = targets.filter { livepatch.sections[$0].flags.contains(.executable) }
+                for from in code {
+                    for to in targets where to != from && !code.contains(to) { edges[from, default: []].insert(to) }
+                }
+            }
+        }
         var rootOwner: [Int: Int] = [:]
         for (part, sections) in roots { for section in sections { rootOwner[section] = part } }
 

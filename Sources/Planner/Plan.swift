@@ -11,6 +11,15 @@ package struct Plan: Sendable, Codable, Equatable {
     package let references: [Reference]
     package let relocations: [RelocationAccount]
     package let diagnostics: [Diagnostic]
+    /// For `build`: which parts carry each section of the input (content, duplicated and module
+    /// plumbing), by section index. Not part of the JSON.
+    package var carriers: [Int: Set<Int>] = [:]
+    /// For `build`: the role of each section of the input, by section index. Not part of the JSON.
+    package var roles: [SectionRole] = []
+
+    enum CodingKeys: String, CodingKey {
+        case schemaVersion, input, patch, metadata, replace, parts, references, relocations, diagnostics
+    }
 
     package var errorCount: Int { diagnostics.filter { $0.severity == .error }.count }
     package var warningCount: Int { diagnostics.filter { $0.severity == .warning }.count }

@@ -9,13 +9,17 @@ package struct PlanInput: Sendable {
     package let dependencies: [ObjectName: Set<ObjectName>]
     /// For each object, its symbols in the order the kernel counts sympos.
     package let symbolOrder: [ObjectName: SymbolOrder]
+    /// Positions chosen by the user for non-exported names (`--sympos`).
+    package let symposChoices: [SymposChoice]
 
     package init(livepatch: LivepatchModule, exports: ExportTable,
-                 dependencies: [ObjectName: Set<ObjectName>], symbolOrder: [ObjectName: SymbolOrder]) {
+                 dependencies: [ObjectName: Set<ObjectName>], symbolOrder: [ObjectName: SymbolOrder],
+                 symposChoices: [SymposChoice] = []) {
         self.livepatch = livepatch
         self.exports = exports
         self.dependencies = dependencies
         self.symbolOrder = symbolOrder
+        self.symposChoices = symposChoices
     }
 }
 

@@ -146,9 +146,15 @@ struct PlanningContext {
                 dependsOn: (dependsOn[index] ?? []).sorted().map { partNames[$0] },
                 symbols: Set(carried.map(\.name)).sorted(), duplicated: Set(duplicated.map(\.name)).sorted()))
         }
-        return Plan(input: file, patch: patchName, metadata: patch.source.rawValue, replace: patch.replace,
-                    parts: parts, references: references.sorted(), relocations: accounts.sorted { $0.section < $1.section },
-                    diagnostics: dedupe(diagnostics).enumerated().sorted { ($0.element.severity, $0.offset) < ($1.element.severity, $1.offset) }.map(\.element))
+        var plan = Plan(input: file, patch: patchName, metadata: patch.source.rawValue, replace: patch.replace,
+                        parts: parts, references: references.sorted(), relocations: accounts.sorted { $0.section < $1.section },
+                        diagnostics: dedupe(diagnostics).enumerated().sorted { ($0.element.severity, $0.offset) < ($1.element.severity, $1.offset) }.map(\.element))
+        for (section, role) in roles.enumerated() where role == .content {
+            let parts = ownership.plumbing.contains(section) ? Set(0..<usedObjects.count) : ownership.partsCarrying(section: section)
+            if !parts.isEmpty { plan.carriers[section] = parts }
+        }
+        plan.roles = roles
+        return plan
     }
 
     private func dedupe(_ list: [Diagnostic]) -> [Diagnostic] {

@@ -20,7 +20,9 @@ extension PlanningContext {
         }
 
         if symbol.sectionIndex == .undefined {
-            return classifyExternal(symbol.name, section: section, location: location, object: object, make: make)
+            let function = livepatch.symbolCovering(Location(section: section.index, offset: entry.offset))?.name
+            return classifyExternal(symbol.name, section: section, location: location, object: object,
+                                    function: function, make: make)
         }
         if symbol.sectionIndex == .livepatch {
             guard let parsed = KlpNames.parseSymbol(symbol.name) else {
@@ -72,7 +74,7 @@ extension PlanningContext {
     }
 
     private mutating func classifyExternal(
-        _ name: String, section: Section, location: String, object: ObjectName,
+        _ name: String, section: Section, location: String, object: ObjectName, function: String?,
         make: (String, Category, String?, Int?, String, String, Bool) -> Reference
     ) -> Reference {
         switch input.exports.lookup(name) {
@@ -89,7 +91,7 @@ extension PlanningContext {
             reference.namespace = export.namespace
             return reference
         case .none:
-            return classifyLocal(name, section: section, location: location, object: object, make: make)
+            return classifyLocal(name, section: section, location: location, object: object, function: function, make: make)
         }
     }
 
@@ -120,7 +122,7 @@ extension PlanningContext {
     }
 
     private mutating func classifyLocal(
-        _ name: String, section: Section, location: String, object: ObjectName,
+        _ name: String, section: Section, location: String, object: ObjectName, function: String?,
         make: (String, Category, String?, Int?, String, String, Bool) -> Reference
     ) -> Reference {
         var searched: [String] = []
@@ -135,6 +137,20 @@ extension PlanningContext {
             let category: Category = candidateObject.isVmlinux ? .vmlinuxLocal : .moduleLocal
             let klpSection = KlpNames.relocationSection(object: candidateObject.isVmlinux ? "vmlinux" : object.rawValue,
                                                         section: section.name)
+            if let choice = input.symposChoices.first(where: {
+                $0.applies(to: name, object: candidateObject.rawValue, function: function)
+            }) {
+                guard choice.position <= candidates.count, choice.position > 0 || candidates.count == 1 else {
+                    fail("sympos-choice", location,
+                         "--sympos \(choice) does not exist: '\(name)' occurs \(candidates.count) time(s) in \(candidateObject): \(Self.positions(candidates))")
+                    return make(name, .ambiguous, candidateObject.rawValue, nil, "none (error)",
+                                "--sympos \(choice) names no occurrence", false)
+                }
+                let klpSymbol = KlpNames.symbol(object: candidateObject.rawValue, name: name, sympos: choice.position)
+                let chosen = choice.position == 0 ? candidates[0] : candidates[choice.position - 1]
+                return make(name, category, candidateObject.rawValue, choice.position, "\(klpSymbol) in \(klpSection)",
+                            "not exported; --sympos \(choice) chose \(chosen.addressDescription) of \(candidates.count) in \(candidateObject)", true)
+            }
             if candidates.count == 1 {
                 let klpSymbol = KlpNames.symbol(object: candidateObject.rawValue, name: name, sympos: 0)
                 return make(name, category, candidateObject.rawValue, 0, "\(klpSymbol) in \(klpSection)",

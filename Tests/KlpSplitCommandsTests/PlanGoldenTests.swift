@@ -1,20 +1,18 @@
 import Foundation
 import Planner
-import Synchronization
 import Testing
 @testable import KlpSplitCommands
 
 @Suite("plan output matches the golden files")
 struct PlanGoldenTests {
     /// Plans are cached per fixture: reading the world (24k exports, 94k kallsyms lines) once is enough.
-    static let cache = Mutex<[String: Plan]>([:])
+    static let cache = PlanCache()
 
     static func plan(_ fixture: String) throws -> Plan {
-        if let cached = cache.withLock({ $0[fixture] }) { return cached }
-        let options = try KernelWorldOptions.parse(["-b", Repository.world])
-        let plan = try PlanCommand.makePlan(livepatch: Repository.fixture(fixture), world: options)
-        cache.withLock { $0[fixture] = plan }
-        return plan
+        try cache.plan(fixture) {
+            let options = try KernelWorldOptions.parse(["-b", Repository.world])
+            return try PlanCommand.makePlan(livepatch: Repository.fixture(fixture), world: options)
+        }
     }
 
     @Test("the multi-object fixture's text, JSON and DOT output match the golden files")
@@ -56,5 +54,20 @@ struct PlanGoldenTests {
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("<svg"))
         #expect(result.stdout.contains("lp_multi__sr_mod"))
+    }
+}
+
+/// Plans by fixture name, computed once under a lock.
+final class PlanCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var plans: [String: Plan] = [:]
+
+    func plan(_ fixture: String, make: () throws -> Plan) throws -> Plan {
+        lock.lock()
+        defer { lock.unlock() }
+        if let plan = plans[fixture] { return plan }
+        let plan = try make()
+        plans[fixture] = plan
+        return plan
     }
 }
