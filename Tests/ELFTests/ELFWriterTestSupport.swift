@@ -100,7 +100,9 @@ enum WriterFixtures {
 }
 
 /// A fresh directory under the system temporary directory; call `remove()` when done.
-struct TemporaryDirectory {
+/// (Named apart from StructLayoutTests' `TemporaryDirectory`, which removes itself on release; this one
+/// is removed explicitly, so it cannot vanish while a test still writes into it.)
+struct ScratchDirectory {
     let path: String
 
     init() throws {

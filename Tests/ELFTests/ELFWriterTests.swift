@@ -12,7 +12,7 @@ struct ELFWriterTests {
     @Test("a module read into an image and written unchanged shows the same readelf -W -S -s -r and -h, file offsets aside",
           arguments: modules)
     func roundTripMatchesReadelf(module: String) throws {
-        let directory = try TemporaryDirectory()
+        let directory = try ScratchDirectory()
         defer { directory.remove() }
         let input = WriterFixtures.path(module)
         let output = directory.path + "/out.ko"
@@ -28,7 +28,7 @@ struct ELFWriterTests {
 
     @Test("the image read back from a written module equals the image that was written", arguments: modules)
     func roundTripImage(module: String) throws {
-        let directory = try TemporaryDirectory()
+        let directory = try ScratchDirectory()
         defer { directory.remove() }
         let image = try ELFImage(reading: try ELFFile(path: WriterFixtures.path(module)))
         try ELFWriter.write(image, to: directory.path + "/out.ko")
@@ -43,7 +43,7 @@ struct ELFWriterTests {
 
     @Test("writing the same image twice gives identical bytes", arguments: modules)
     func deterministic(module: String) throws {
-        let directory = try TemporaryDirectory()
+        let directory = try ScratchDirectory()
         defer { directory.remove() }
         let image = try ELFImage(reading: try ELFFile(path: WriterFixtures.path(module)))
         try ELFWriter.write(image, to: directory.path + "/first.ko")
@@ -56,7 +56,7 @@ struct ELFWriterTests {
 
     @Test("a hand-built livepatch image has an AIo .klp.rela section and an OS [0xff20] .klp.sym symbol")
     func livepatchSectionAndSymbol() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try ScratchDirectory()
         defer { directory.remove() }
         let output = directory.path + "/livepatch_cdrom.ko"
         try ELFWriter.write(WriterFixtures.livepatchImage(), to: output)
@@ -80,7 +80,7 @@ struct ELFWriterTests {
 
     @Test("an image that breaks a rule throws before anything is written", arguments: InvalidImage.allCases)
     func invalidImageWritesNothing(_ broken: InvalidImage) throws {
-        let directory = try TemporaryDirectory()
+        let directory = try ScratchDirectory()
         defer { directory.remove() }
         let output = directory.path + "/out.ko"
         do {
@@ -108,7 +108,7 @@ struct ELFWriterTests {
 
     @Test("a failed write leaves an existing output as it was")
     func failedWriteKeepsOldOutput() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try ScratchDirectory()
         defer { directory.remove() }
         let output = directory.path + "/out.ko"
         try Data("old".utf8).write(to: URL(fileURLWithPath: output))
@@ -122,7 +122,7 @@ struct ELFWriterTests {
     @Test("a directory that cannot be written to gives an error and no file")
     func unwritableDirectory() throws {
         // Root may write into a mode-0555 directory, so as root use sysfs, which refuses new files.
-        let directory = try TemporaryDirectory()
+        let directory = try ScratchDirectory()
         defer { directory.remove() }
         let target = geteuid() == 0 ? "/sys" : directory.path
         if geteuid() != 0 { #expect(chmod(directory.path, 0o555) == 0) }
@@ -139,7 +139,7 @@ struct ELFWriterTests {
 
     @Test("a rename that fails after the file was written removes the temporary file")
     func failedRenameRemovesTemporaryFile() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try ScratchDirectory()
         defer { directory.remove() }
         let output = directory.path + "/out.ko"
         try FileManager.default.createDirectory(atPath: output + "/occupied", withIntermediateDirectories: true)
@@ -155,7 +155,7 @@ struct ELFWriterTests {
 
     @Test("writing over an input is refused, however the path is spelled", arguments: ["same", "dot", "hardlink"])
     func refusesToOverwriteInput(spelling: String) throws {
-        let directory = try TemporaryDirectory()
+        let directory = try ScratchDirectory()
         defer { directory.remove() }
         let input = directory.path + "/lp_cdrom.ko"
         try FileManager.default.copyItem(atPath: WriterFixtures.path("Fixtures/modules/lp_cdrom.ko"), toPath: input)
