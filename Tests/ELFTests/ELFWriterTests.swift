@@ -178,6 +178,23 @@ struct ELFWriterTests {
         #expect(try directory.entries().allSatisfy { !$0.hasPrefix(".") })
     }
 
+    @Test("symbols and relocations are encoded as little-endian Elf64_Sym and Elf64_Rela")
+    func tableEncoding() {
+        let names = StringTableBuilder(["", ".klp.sym.vmlinux.snprintf,0"])
+        let symbol = ImageSymbol(name: ".klp.sym.vmlinux.snprintf,0", value: 0x1122, size: 0x33, type: .function,
+                                 binding: .weak, other: 2, section: .livepatch)
+        #expect(TableEncoding.symbolTable([.null, symbol], names: names) == Array(repeating: 0, count: 24) + [
+            1, 0, 0, 0, 0x22, 2, 0x20, 0xff,
+            0x22, 0x11, 0, 0, 0, 0, 0, 0,
+            0x33, 0, 0, 0, 0, 0, 0, 0,
+        ])
+        #expect(TableEncoding.relocations([Relocation(offset: 0x1c, type: 4, symbolIndex: 0x49, addend: -4)]) == [
+            0x1c, 0, 0, 0, 0, 0, 0, 0,
+            4, 0, 0, 0, 0x49, 0, 0, 0,
+            0xfc, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        ])
+    }
+
     @Test("string tables store each name once and share the ends of longer names")
     func stringTableSharesSuffixes() {
         let table = StringTableBuilder(["", ".text", ".rela.text", ".text", ".data", "text", ".rela.data"])
