@@ -75,7 +75,7 @@ struct KernelWorldLoader {
     }
 
     /// Reads everything the Planner needs for this livepatch.
-    func load(for livepatch: LivepatchModule) throws -> PlanInput {
+    func load(for livepatch: LivepatchModule, sympos: [SymposChoice] = []) throws -> PlanInput {
         let paths = try resolvePaths()
         var tables: [ExportTable] = []
         for file in paths.symvers { tables.append(try ExportTable(contentsOf: file, displayName: Self.display(file))) }
@@ -110,7 +110,8 @@ struct KernelWorldLoader {
         } else if let vmlinux = paths.vmlinux {
             orders[.vmlinux] = try Self.vmlinuxOrder(path: vmlinux)
         }
-        return PlanInput(livepatch: livepatch, exports: exports, dependencies: dependencies, symbolOrder: orders)
+        return PlanInput(livepatch: livepatch, exports: exports, dependencies: dependencies, symbolOrder: orders,
+                         symposChoices: sympos)
     }
 
     /// A short name for messages and reports: never an absolute path.

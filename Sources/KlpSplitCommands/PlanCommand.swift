@@ -22,21 +22,31 @@ struct PlanCommand: ParsableCommand {
     @OptionGroup(title: "Kernel world")
     var world: KernelWorldOptions
 
+    @OptionGroup(title: "Symbol positions")
+    var positions: SymposOptions
+
     @Option(help: "Output format: text (a tree), json (schemaVersion 1) or dot (Graphviz).")
     var format: Format = .text
 
     /// Reads the livepatch and its kernel world and plans the split (no output).
-    static func makePlan(livepatch: String, world: KernelWorldOptions) throws -> Plan {
-        let name = livepatch.split(separator: "/").last.map(String.init) ?? livepatch
-        let module = try LivepatchReader.read(path: livepatch, displayName: name)
-        let input = try KernelWorldLoader(options: world).load(for: module)
+    static func makePlan(livepatch: String, world: KernelWorldOptions, sympos: [SymposChoice] = []) throws -> Plan {
+        try makePlan(module: try readLivepatch(livepatch), world: world, sympos: sympos)
+    }
+
+    static func readLivepatch(_ path: String) throws -> LivepatchModule {
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        return try LivepatchReader.read(path: path, displayName: name)
+    }
+
+    static func makePlan(module: LivepatchModule, world: KernelWorldOptions, sympos: [SymposChoice]) throws -> Plan {
+        let input = try KernelWorldLoader(options: world).load(for: module, sympos: sympos)
         return Planner.plan(input)
     }
 
     func run() throws {
         let plan: Plan
         do {
-            plan = try Self.makePlan(livepatch: livepatch, world: world)
+            plan = try Self.makePlan(livepatch: livepatch, world: world, sympos: positions.choices)
         } catch {
             Terminal.error("\(error)")
             throw ExitCode(1)

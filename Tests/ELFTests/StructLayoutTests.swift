@@ -122,7 +122,7 @@ enum ELFFixture {
     }
 
     @Test func fileWithoutDWARFHasNoLayout() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try StrippingDirectory()
         let stripped = try directory.strippedCopy(of: ELFFixture.fixture("lp_multi"))
         #expect(try StructLayout.read(path: stripped, named: "klp_func") == nil)
         #expect(try StructLayout.read(path: stripped, named: ["klp_func", "klp_object"]).isEmpty)
@@ -150,7 +150,7 @@ enum ELFFixture {
 }
 
 /// A directory under the system temporary directory, removed when the value is released.
-final class TemporaryDirectory {
+final class StrippingDirectory {
     let path: String
 
     init() throws {

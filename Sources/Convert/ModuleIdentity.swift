@@ -1,0 +1,80 @@
+import Livepatch
+import Planner
+
+/// The module-level identity of a part: `.modinfo` (name, depends, import_ns), `__versions` and the
+/// module name in `.gnu.linkonce.this_module`.
+///
+/// Kernel: `struct module` has `char name[MODULE_NAME_LEN]` at offset 24 on 64-bit (after `enum
+/// module_state state` and `struct list_head list`); `struct modversion_info` is 64 bytes; kmod's
+/// depmod turns every `__versions` entry without a matching undefined symbol into a dependency
+/// (domain-notes §7), so entries of converted symbols must go.
+struct ModuleIdentity {
+    let builder: PartBuilder
+
+    /// Offset of `struct module.name` (include/linux/module.h, v6.1, 64-bit).
+    static let moduleNameOffset = 24
+    /// MODULE_NAME_LEN on 64-bit.
+    static let moduleNameLength = 56
+    /// The `__versions` entry modpost always adds for the module ABI (v6.1: `module_layout`).
+    static let layoutSymbol = "module_layout"
+
+    func modinfo() -> [UInt8] {
+        let part = builder.part
+        let namespaces = Set(builder.plan.references.filter { $0.part == part.name && $0.category == .vmlinuxExport }
+            .compactMap(\.namespace))
+        var entries: [String] = []
+        var wroteName = false, wroteDepends = false
+        for entry in builder.livepatch.modinfo.entries {
+            switch entry.key {
+            case "name":
+                entries.append("name=\(part.name)")
+                wroteName = true
+            case "depends":
+                entries.append("depends=\(part.dependsOn.joined(separator: ","))")
+                wroteDepends = true
+            case "import_ns":
+                if namespaces.contains(entry.value) { entries.append("import_ns=\(entry.value)") }
+            default:
+                entries.append(entry.value.isEmpty && !entry.key.contains("=") ? entry.key : "\(entry.key)=\(entry.value)")
+            }
+        }
+        if !wroteDepends { entries.append("depends=\(part.dependsOn.joined(separator: ","))") }
+        if !wroteName { entries.append("name=\(part.name)") }
+        return entries.flatMap { Array($0.utf8) + [0] }
+    }
+
+    /// The `__versions` entries of the symbols the part still imports: the input's own entries, plus
+    /// entries for what it now imports from another part (C and D), with the CRC the input exported
+    /// it with. With CONFIG_MODVERSIONS the loader refuses an import that has no entry while its
+    /// exporter has a CRC ("no symbol version for %s", then "Unknown symbol %s (err -22)").
+    func versions(keeping imported: Set<String>) -> [UInt8] {
+        var versions = builder.livepatch.versions.filter { imported.contains($0.symbol) || $0.symbol == Self.layoutSymbol }
+        let listed = Set(versions.map(\.symbol))
+        let exported = ExportedCRCs(image: builder.input).crcs
+        for name in imported.sorted() where !listed.contains(name) {
+            if let crc = exported[name] { versions.append(ModuleVersion(crc: crc, symbol: name)) }
+        }
+        var bytes: [UInt8] = []
+        for version in versions {
+            var entry = [UInt8](repeating: 0, count: ModuleVersion.entrySize)
+            for i in 0..<4 { entry[i] = UInt8(truncatingIfNeeded: version.crc >> (8 * UInt32(i))) }
+            for (i, byte) in version.symbol.utf8.prefix(ModuleVersion.entrySize - 9).enumerated() { entry[8 + i] = byte }
+            bytes += entry
+        }
+        return bytes
+    }
+
+    func thisModule(_ bytes: [UInt8]) throws(ConvertError) -> [UInt8] {
+        let name = Array(builder.part.name.utf8)
+        guard name.count < Self.moduleNameLength,
+              bytes.count >= Self.moduleNameOffset + Self.moduleNameLength else {
+            throw .unsupportedSection(builder.file, ".gnu.linkonce.this_module",
+                                      "cannot hold the module name '\(builder.part.name)' (at most 55 characters)")
+        }
+        var result = bytes
+        for i in 0..<Self.moduleNameLength {
+            result[Self.moduleNameOffset + i] = i < name.count ? name[i] : 0
+        }
+        return result
+    }
+}

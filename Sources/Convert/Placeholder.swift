@@ -1,1 +1,0 @@
-// Convert: see README.md in this folder.

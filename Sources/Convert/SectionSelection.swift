@@ -1,0 +1,211 @@
+import ELF
+import Livepatch
+import Planner
+
+/// Which sections of the input a part keeps, which entries of its table sections, and the bytes
+/// of the sections it rewrites (`.modinfo`, `__versions`, `.gnu.linkonce.this_module`, the klp arrays).
+struct SectionSelection {
+    let builder: PartBuilder
+    /// Input indices of the kept sections (not counting the symbol, string and relocation tables).
+    private(set) var kept: Set<Int> = []
+    /// Sections whose fixed-size entries are filtered.
+    private(set) var filters: [Int: EntryFilter] = [:]
+    /// The classic `struct klp_object` array: this part's entry moves to the array's start.
+    private(set) var objectsArray: (section: Int, start: UInt64, extent: UInt64, entryStart: UInt64, stride: UInt64)?
+
+    /// Export tables and the table whose entries pick theirs (linux/export-internal.h: `struct
+    /// kernel_symbol` is 12 bytes with PREL32 members; a CRC is 4 bytes).
+    static let exportTables: [String: UInt64] = ["__ksymtab": 12, "__ksymtab_gpl": 12]
+    static let crcTables: [String: String] = ["__kcrctab": "__ksymtab", "__kcrctab_gpl": "__ksymtab_gpl"]
+    /// Tables without relocations whose entries follow another table's, index for index.
+    static let pairedTables: [String: String] = [".orc_unwind": ".orc_unwind_ip"]
+
+    var input: ELFImage { builder.input }
+    var file: String { builder.file }
+
+    init(builder: PartBuilder) throws(ConvertError) {
+        self.builder = builder
+        try chooseSections()
+        try filterTables()
+        chooseObjectsArray()
+    }
+
+    private mutating func chooseSections() throws(ConvertError) {
+        let patch = builder.livepatch.patch
+        var metadata: Set<Int> = []
+        if let location = patch.patchLocation { metadata.insert(location.section) }
+        if let entry = builder.object.entry { metadata.insert(entry.section) }
+        if let funcs = builder.object.functionsArray { metadata.insert(funcs.section) }
+        for (index, section) in input.sections.enumerated() where index > 0 {
+            switch section.contents {
+            case .symbolTable, .symbolNames, .sectionNames, .relocations: continue
+            default: break
+            }
+            if section.type == .group {
+                throw .unsupportedSection(file, section.name, "section groups (COMDAT) are not supported in kernel modules")
+            }
+            let role = index < builder.plan.roles.count ? builder.plan.roles[index] : .notLoaded
+            switch role {
+            case .content:
+                if builder.plan.carriers[index]?.contains(builder.partIndex) == true { kept.insert(index) }
+            case .infrastructure:
+                if patch.metadataSections.contains(index) {
+                    if metadata.contains(index) { kept.insert(index) }
+                } else {
+                    kept.insert(index)
+                }
+            case .special:
+                kept.insert(index)  // filtered below; dropped when no entry is left
+            case .notLoaded:
+                if !section.name.hasPrefix(".debug") && !section.name.hasPrefix(".discard") { kept.insert(index) }
+            }
+        }
+        try refuseUnknownSpecialSections()
+    }
+
+    /// An allocated data section no part uses but that points into the parts' code is most likely a
+    /// special section klp-split does not know; its entries cannot be split, so refuse.
+    private func refuseUnknownSpecialSections() throws(ConvertError) {
+        for (index, section) in input.sections.enumerated() where index < builder.plan.roles.count {
+            guard builder.plan.roles[index] == .content, builder.plan.carriers[index] == nil,
+                  !section.flags.contains(.executable) else { continue }
+            for (_, entries) in relocationTables(for: index) {
+                let pointsIntoCode = entries.contains { entry in
+                    guard let target = definedSection(of: entry.symbolIndex) else { return false }
+                    return input.sections[target].flags.contains(.executable) && builder.plan.carriers[target] != nil
+                }
+                if pointsIntoCode {
+                    throw .unsupportedSection(file, section.name,
+                        "no part uses this section, but it points into the parts' code; if it is a special section, klp-split does not know its entry size (report it); otherwise remove it from the livepatch")
+                }
+            }
+        }
+    }
+
+    private mutating func filterTables() throws(ConvertError) {
+        let names = Dictionary(input.sections.enumerated().map { ($0.element.name, $0.offset) }, uniquingKeysWith: { a, _ in a })
+        for index in kept.sorted() {
+            let section = input.sections[index]
+            let role = builder.plan.roles[index]
+            var entrySize: UInt64?
+            if case .special(let size) = role { entrySize = size }
+            if let size = Self.exportTables[section.name] { entrySize = size }
+            guard let entrySize, Self.pairedTables[section.name] == nil else { continue }
+            let size = sectionSize(index)
+            guard size % entrySize == 0 else {
+                throw .unsupportedSection(file, section.name, "size \(size) is not a multiple of its entry size \(entrySize)")
+            }
+            var keep: Set<Int> = []
+            for (_, entries) in relocationTables(for: index) {
+                for entry in entries {
+                    guard let target = definedSection(of: entry.symbolIndex), kept.contains(target) else { continue }
+                    let isCode = input.sections[target].flags.contains(.executable)
+                        && !SectionRole.specialAuxiliary.contains(input.sections[target].name)
+                    let isExport = Self.exportTables[section.name] != nil && entry.offset % entrySize == 0
+                    if isCode || isExport { keep.insert(Int(entry.offset / entrySize)) }
+                }
+            }
+            filters[index] = EntryFilter(entrySize: entrySize, kept: Array(keep))
+        }
+        // Tables that follow another table index for index.
+        for (name, leader) in Self.pairedTables.merging(Self.crcTables, uniquingKeysWith: { a, _ in a }) {
+            guard let index = names[name], kept.contains(index) else { continue }
+            guard let leaderIndex = names[leader], let leaderFilter = filters[leaderIndex] else {
+                kept.remove(index)
+                continue
+            }
+            let leaderEntries = sectionSize(leaderIndex) / leaderFilter.entrySize
+            guard leaderEntries > 0, sectionSize(index) % leaderEntries == 0 else {
+                throw .unsupportedSection(file, name, "size \(sectionSize(index)) does not match the \(leaderEntries) entries of \(leader)")
+            }
+            filters[index] = EntryFilter(entrySize: sectionSize(index) / leaderEntries, kept: leaderFilter.kept)
+        }
+        // Drop tables with nothing left, and the alternatives' replacement code when no entry is left.
+        for (index, filter) in filters where filter.kept.isEmpty { kept.remove(index) }
+        if let alternatives = names[".altinstructions"], !kept.contains(alternatives) {
+            for name in SectionRole.specialAuxiliary { if let index = names[name] { kept.remove(index) } }
+        }
+    }
+
+    private mutating func chooseObjectsArray() {
+        let patch = builder.livepatch.patch
+        guard patch.source == .klpStructs, let entry = builder.object.entry,
+              let first = patch.objects.compactMap(\.entry).min(by: { $0.offset < $1.offset }) else {
+            if builder.livepatch.patch.source == .klpBuildMetadata, let entry = builder.object.entry {
+                filters[entry.section] = EntryFilter(entrySize: patch.objectEntrySize,
+                                                     kept: [Int(entry.offset / patch.objectEntrySize)])
+            }
+            return
+        }
+        let stride = patch.objectEntrySize
+        objectsArray = (entry.section, first.offset, stride * UInt64(patch.objects.count + 1), entry.offset, stride)
+    }
+
+    // MARK: lookups
+
+    func relocationTables(for target: Int) -> [(name: String, entries: [Relocation])] {
+        input.sections.compactMap { section in
+            guard case .relocations(let entries) = section.contents, section.info == target,
+                  !section.flags.contains(.relaLivepatch) else { return nil }
+            return (section.name, entries)
+        }
+    }
+
+    func definedSection(of symbolIndex: Int) -> Int? {
+        guard symbolIndex > 0, symbolIndex < input.symbols.count else { return nil }
+        let symbol = input.symbols[symbolIndex]
+        guard symbol.section.isOrdinary, symbol.section != .undefined else { return nil }
+        let index = Int(symbol.section.rawValue)
+        return index < input.sections.count ? index : nil
+    }
+
+    func sectionSize(_ index: Int) -> UInt64 {
+        switch input.sections[index].contents {
+        case .bytes(let bytes): UInt64(bytes.count)
+        case .noBits(let size): size
+        default: 0
+        }
+    }
+
+    /// Where a byte of an input section lands in the part, or nil when the part drops it.
+    func newOffset(section: Int, offset: UInt64) -> UInt64? {
+        if let filter = filters[section] { return filter.newOffset(offset) }
+        if let array = objectsArray, array.section == section, offset >= array.start, offset < array.start + array.extent {
+            guard offset >= array.entryStart, offset < array.entryStart + array.stride else { return nil }
+            return array.start + (offset - array.entryStart)
+        }
+        return offset
+    }
+
+    /// The size of a kept section in the part.
+    func newSize(_ index: Int) -> UInt64 {
+        if let filter = filters[index] { return UInt64(filter.kept.count) * filter.entrySize }
+        return sectionSize(index)
+    }
+
+    /// The section as the part carries it.
+    func rewrittenSection(_ index: Int, symbols: SymbolTableBuilder) throws(ConvertError) -> ImageSection {
+        var section = input.sections[index]
+        guard case .bytes(var bytes) = section.contents else { return section }
+        if let filter = filters[index] { bytes = filter.apply(to: bytes) }
+        if let array = objectsArray, array.section == index {
+            let entry = Array(bytes[Int(array.entryStart)..<Int(array.entryStart + array.stride)])
+            for offset in Int(array.start)..<Int(array.start + array.extent) where offset < bytes.count { bytes[offset] = 0 }
+            bytes.replaceSubrange(Int(array.start)..<Int(array.start + array.stride), with: entry)
+        }
+        let patch = builder.livepatch.patch
+        if builder.noReplace, patch.replace, let location = patch.patchLocation, location.section == index {
+            bytes[Int(location.offset) + 24] = 0  // klp_patch.replace
+        }
+        let rewriter = ModuleIdentity(builder: builder)
+        switch section.name {
+        case ".modinfo": bytes = rewriter.modinfo()
+        case "__versions": bytes = rewriter.versions(keeping: symbols.undefinedNames)
+        case ".gnu.linkonce.this_module": bytes = try rewriter.thisModule(bytes)
+        case "__ksymtab_strings": bytes = symbols.exportStringBytes(bytes)
+        default: break
+        }
+        section.contents = .bytes(bytes)
+        return section
+    }
+}

@@ -1,0 +1,41 @@
+import ELF
+import Livepatch
+import Planner
+
+/// Builds every part of a planned livepatch, after the checks that must pass first.
+package enum SplitBuilder {
+    /// One module to write.
+    package struct PartModule: Sendable {
+        package let name: String
+        package let image: ELFImage
+    }
+
+    /// - Parameters:
+    ///   - input: the livepatch read as an `ELFImage` (the same file as `livepatch`).
+    ///   - noReplace: build non-replacing parts from a `replace = true` patch (`--no-replace`).
+    package static func build(input: ELFImage, livepatch: LivepatchModule, plan: Plan,
+                              noReplace: Bool) throws(ConvertError) -> [PartModule] {
+        guard plan.errorCount == 0 else { throw .planHasErrors(livepatch.file, count: plan.errorCount) }
+        if livepatch.patch.replace && !noReplace { throw .atomicReplace(livepatch.file) }
+        try checkCRCs(livepatch: livepatch, plan: plan)
+        var modules: [PartModule] = []
+        for index in plan.parts.indices {
+            let builder = PartBuilder(input: input, livepatch: livepatch, plan: plan, partIndex: index, noReplace: noReplace)
+            modules.append(PartModule(name: plan.parts[index].name, image: try builder.build()))
+        }
+        return modules
+    }
+
+    /// The loader no longer checks the CRC of a symbol turned into a klp relocation, so compare the CRC
+    /// the livepatch was built against (`__versions`) with the target's Module.symvers here.
+    static func checkCRCs(livepatch: LivepatchModule, plan: Plan) throws(ConvertError) {
+        let built = Dictionary(livepatch.versions.map { ($0.symbol, $0.crc) }, uniquingKeysWith: { a, _ in a })
+        for reference in plan.references
+        where reference.category == .patchedModuleExport || reference.category == .otherModuleExport {
+            guard let target = reference.crc, let crc = built[reference.symbol] else { continue }
+            let hex = String(crc, radix: 16)
+            let mine = "0x" + String(repeating: "0", count: max(0, 8 - hex.count)) + hex
+            if mine != target { throw .crcMismatch(livepatch.file, symbol: reference.symbol, built: crc, target: target) }
+        }
+    }
+}
