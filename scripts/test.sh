@@ -34,7 +34,9 @@ harness/setup.sh
 parts=$(mktemp -d)
 trap 'rm -rf "$parts"' EXIT
 echo "[test] klp-split build Fixtures/modules/lp_split.ko -b Fixtures/world --sympos ucode_path=2 -o $parts"
-"$(swift build -c release --show-bin-path)/klp-split" build Fixtures/modules/lp_split.ko -b Fixtures/world \
-	--sympos ucode_path=2 -o "$parts"
+klp_split="$(swift build -c release --show-bin-path)/klp-split"
+"$klp_split" build Fixtures/modules/lp_split.ko -b Fixtures/world --sympos ucode_path=2 -o "$parts"
+echo "[test] klp-split build Fixtures/modules/lp_klpbuild.ko -b Fixtures/world -o $parts"
+"$klp_split" build Fixtures/modules/lp_klpbuild.ko -b Fixtures/world -o "$parts"
 echo "[test] harness/run.sh (harness/scenarios and harness/scenarios-build)"
 KLP_SPLIT_OUT=$parts KLP_SPLIT_SCENARIOS=$REPO/harness/scenarios-build harness/run.sh
