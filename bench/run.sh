@@ -131,7 +131,7 @@ done
 
 # ---- 4d. check ---------------------------------------------------------------------------------------
 echo
-if "$KS" check --help >/dev/null 2>&1; then
+if "$KS" --help | grep -qE "^  check "; then
 	for size in "${SIZES[@]}"; do
 		set -- $size
 		n=$1
