@@ -65,18 +65,18 @@ KS=$BIN/klp-split
 KB=$BIN/klp-split-bench
 
 # ---- 3. generated livepatches ----------------------------------------------------------------------
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/klp-split-bench.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
 SIZES=("50 3" "100 5" "200 10" "400 20")
 declare -A LP
 for size in "${SIZES[@]}"; do
 	set -- $size
-	LP[$1]=$(python3 "$REPO/bench/gen-livepatch.py" -n "$1" -m "$2" --world "$IMAGE" 2>/dev/null) ||
-		die "bench/gen-livepatch.py -n $1 -m $2 failed"
+	LP[$1]=$(python3 "$REPO/bench/gen-livepatch.py" -n "$1" -m "$2" --world "$IMAGE" 2>"$WORK/gen.err") ||
+		{ cat "$WORK/gen.err" >&2; die "bench/gen-livepatch.py -n $1 -m $2 failed"; }
+	say "generated $(sed "s|$CACHE|\$CACHE|; s|\t| (functions per object: |; s|\$|)|" "$WORK/gen.err")"
 done
-say "generated: ${LP[*]}"
 
 # ---- machine ----------------------------------------------------------------------------------------
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/klp-split-bench.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
 say "machine: nproc $(nproc), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 say "klp-split $(cd "$REPO" && git rev-parse --short HEAD)$(cd "$REPO" && git diff --quiet HEAD -- Sources Package.swift || echo '+changes'), $RUNS runs each, median of wall time (cpu = user+sys)"
 TIMER=(python3 "$REPO/bench/timer.py" -r "$RUNS")
