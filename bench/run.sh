@@ -129,6 +129,19 @@ for size in "${SIZES[@]}"; do
 	record "build N=$n M=$m P=$parts vs ${parts}× objcopy" "1.0" "$WORK/build$n.json"
 done
 
+# ---- 4c'. scaling: the four builds side by side, alternating ------------------------------------------------
+echo
+echo "== scaling: build at every size in one alternating run (each step doubles N, and M except 3→5)"
+scaling=()
+labels=()
+for size in "${SIZES[@]}"; do
+	set -- $size
+	labels+=(-l "build N=$1 M=$2")
+	scaling+=(-- "$KS" build "${LP[$1]}" -b "$WORLD" -o "$WORK/out$1")
+done
+"${TIMER[@]}" --json "$WORK/scaling.json" "${labels[@]}" "${scaling[@]}"
+printf 'scaling\t%s\n' "$WORK/scaling.json" >> "$RESULTS"
+
 # ---- 4d. check ---------------------------------------------------------------------------------------
 echo
 if "$KS" --help | grep -qE "^  check "; then
