@@ -22,7 +22,13 @@ enum DependencyRules {
                     findings.add(.implicitDependency, module.file, symbol.name, Messages.undefinedSymbol(symbol.name, owner: owner))
                 }
             case .nobody:
-                findings.add(.unknownExport, module.file, symbol.name, Messages.unknownExport(symbol.name))
+                let orders = world.symbolOrders.values.sorted { $0.object < $1.object }
+                if let order = orders.first(where: { $0.contains(symbol.name) }) {
+                    findings.add(.unexportedSymbol, module.file, symbol.name,
+                                 Messages.unexportedSymbol(symbol.name, object: order.object))
+                } else {
+                    findings.add(.unknownExport, module.file, symbol.name, Messages.unknownExport(symbol.name))
+                }
             }
         }
         let undefinedNames = Set(undefined.map(\.name))

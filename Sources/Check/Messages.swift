@@ -85,16 +85,16 @@ enum Messages {
     }
 
     static func symbolNotFound(_ symbol: String, object: ObjectName, source: String?) -> String {
-        "symbol '\(symbol)' not found in symbol table of '\(object)'\(from(source)); the kernel refuses the patch (\"symbol '%s' not found in symbol table\"): check the kernel version or the symbol name"
+        "symbol '\(symbol)' not found in symbol table of object '\(object)'\(according(source)); the kernel refuses the patch, so check the kernel version or the symbol name"
     }
 
     static func ambiguous(_ symbol: String, object: ObjectName, candidates: [SymbolOccurrence], source: String?) -> String {
         let list = candidates.map { "\($0.position) (\($0.addressDescription))" }.joined(separator: ", ")
-        return "unresolvable ambiguity for symbol '\(symbol)' in object '\(object)'\(from(source)): sympos 0 needs a unique name, but it occurs \(candidates.count) times, at positions \(list); use one of those positions"
+        return "unresolvable ambiguity for symbol '\(symbol)' in object '\(object)': sympos 0 needs a unique name, but it occurs \(candidates.count) times\(according(source)), at positions \(list); use one of those positions"
     }
 
     static func positionNotFound(_ symbol: String, position: UInt64, object: ObjectName, count: Int, source: String?) -> String {
-        "symbol position \(position) for symbol '\(symbol)' in object '\(object)' not found\(from(source)) (it occurs \(count) time\(count == 1 ? "" : "s")); use a position from 1 to \(count), or 0 if it is unique"
+        "symbol position \(position) for symbol '\(symbol)' in object '\(object)' not found: it occurs \(count) time\(count == 1 ? "" : "s")\(according(source)); use a position from 1 to \(count), or 0 if it is unique"
     }
 
     static func crcMismatch(_ symbol: String, built: UInt32, target: UInt32, owner: ObjectName) -> String {
@@ -123,6 +123,10 @@ enum Messages {
 
     static func dependsItem(_ module: String) -> String {
         "depends= names module '\(module)', so modprobe loads '\(module)' first; a livepatch must not depend on the modules it patches or any other module: \(fixDependency) and drops the item"
+    }
+
+    static func unexportedSymbol(_ symbol: String, object: ObjectName) -> String {
+        "undefined symbol '\(symbol)' is a symbol of '\(object)' that is not exported, so the load fails with \"Unknown symbol\"; it needs a klp relocation (.klp.sym.\(object).\(symbol),<sympos>): \(fixDependency)"
     }
 
     static func unknownExport(_ symbol: String) -> String {
@@ -163,7 +167,7 @@ enum Messages {
         "non-main part has module parameters (\(names.joined(separator: ", "))); they exist once per part and only while that part is loaded, so keep parameters in the main part"
     }
 
-    private static func from(_ source: String?) -> String { source.map { " (\($0))" } ?? "" }
+    private static func according(_ source: String?) -> String { source.map { " according to \($0)" } ?? "" }
 
     static func hex(_ value: UInt32) -> String {
         let digits = String(value, radix: 16)

@@ -95,6 +95,9 @@ package struct Rule: Sendable, Hashable {
     /// writes `depends=`.
     package static let implicitDependency = Rule(id: "implicit-dependency", severity: .error,
         summary: "no undefined symbol, `__versions` entry or `depends=` item ties the livepatch to a module")
+    /// kernel/module/main.c `resolve_symbol()` finds only exported symbols: "Unknown symbol".
+    package static let unexportedSymbol = Rule(id: "unexported-symbol", severity: .error,
+        summary: "no undefined symbol names an unexported symbol of vmlinux or of a module")
     /// An undefined symbol nobody exports: "Unknown symbol" at load time unless a module not given exports it.
     package static let unknownExport = Rule(id: "unknown-export", severity: .warning,
         summary: "every undefined symbol is exported by the target kernel or by a module given")
@@ -136,7 +139,7 @@ package struct Rule: Sendable, Hashable {
         klpRelaSymbol, livepatchSymbolInOrdinaryRela, klpRelaObject,
         vmlinuxSymbolInModuleRela, moduleSymbolInVmlinuxRela, staticKey, staticCall,
         klpSymbolMissing, klpSymbolAmbiguous, klpSymbolPosition, klpCRC, patchedFunction, noSymbolOrder,
-        implicitDependency, unknownExport,
+        implicitDependency, unexportedSymbol, unknownExport,
         interPartDependency, dependencyCycle, duplicateFunction, multipleReplace, unreadablePatch,
         moduleReloadHazard, partParameters,
     ]

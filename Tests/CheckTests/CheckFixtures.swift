@@ -138,6 +138,10 @@ enum CheckFixtures {
                 change: "`depends=cdrom` in `.modinfo`") { image in
             try image.editModinfo { entries in entries = entries.map { $0.hasPrefix("depends=") ? "depends=cdrom" : $0 } }
         },
+        Fixture(rule: "unexported-symbol", file: "unexported-symbol.ko", base: cdromPart, partners: [],
+                change: "an undefined symbol `saved_command_line` (in vmlinux's kallsyms, not exported) added") { image in
+            _ = image.appendSymbol(ImageSymbol(name: "saved_command_line", binding: .global, section: .undefined))
+        },
         Fixture(rule: "unknown-export", file: "unknown-export.ko", base: cdromPart, partners: [],
                 change: "an undefined symbol `lp_cdrom_helper` that nothing exports added") { image in
             _ = image.appendSymbol(ImageSymbol(name: "lp_cdrom_helper", binding: .global, section: .undefined))

@@ -7,9 +7,12 @@ enum FixtureWorld {
     static let root = Repository.path("Fixtures/world")
     static let release = "6.1.0-56-amd64"
 
+    static let exports = Result { try ExportTable(contentsOf: "\(root)/usr/src/linux-headers-\(release)/Module.symvers", displayName: "Module.symvers") }
+    static let vmlinux = Result { try KallsymsTable(contentsOf: "\(root)/proc/kallsyms", displayName: "kallsyms").vmlinux }
+
     /// The world for these modules, read the way the CLI's `KernelWorldLoader.loadCheckWorld` reads it.
     static func world(for modules: [CheckedModule], kallsyms: Bool = true) throws -> CheckWorld {
-        let exports = try ExportTable(contentsOf: "\(root)/usr/src/linux-headers-\(release)/Module.symvers", displayName: "Module.symvers")
+        let exports = try Self.exports.get()
         let index = try ModuleDependencies(moduleDirectory: "\(root)/lib/modules/\(release)")
         var dependencies: [ObjectName: Set<ObjectName>] = [:]
         var orders: [ObjectName: SymbolOrder] = [:]
@@ -20,7 +23,7 @@ enum FixtureWorld {
             }
         }
         if kallsyms {
-            orders[.vmlinux] = try KallsymsTable(contentsOf: "\(root)/proc/kallsyms", displayName: "kallsyms").vmlinux
+            orders[.vmlinux] = try Self.vmlinux.get()
         }
         return CheckWorld(exports: exports, moduleDependencies: dependencies, symbolOrders: orders, hasModuleTree: true)
     }
