@@ -10,10 +10,10 @@ import KernelWorld
 enum SymbolRules {
     static func check(_ module: CheckedModule, world: CheckWorld, into findings: inout FindingList) {
         var unordered: [ObjectName] = []
-        func order(of object: ObjectName, location: String) -> SymbolOrder? {
+        func order(of object: ObjectName, location: String, rule: Rule) -> SymbolOrder? {
             if let order = world.symbolOrders[object] { return order }
             if !object.isVmlinux, world.hasModuleTree, world.moduleDependencies[object] == nil {
-                findings.add(.klpSymbolMissing, module.file, location, Messages.unknownObject(object.rawValue))
+                findings.add(rule, module.file, location, Messages.unknownObject(object.rawValue))
             } else if !unordered.contains(object) {
                 unordered.append(object)
             }
@@ -29,7 +29,7 @@ enum SymbolRules {
                 findings.add(.klpCRC, module.file, symbol.name,
                              Messages.crcMismatch(name.symbol, built: crc, target: target, owner: object))
             }
-            guard let order = order(of: object, location: symbol.name) else { continue }
+            guard let order = order(of: object, location: symbol.name, rule: .klpSymbolMissing) else { continue }
             if let (rule, message) = resolve(name.symbol, sympos: name.sympos, in: order) {
                 findings.add(rule, module.file, symbol.name, message)
             }
@@ -38,7 +38,7 @@ enum SymbolRules {
             guard let objectName = try? ObjectName(normalizing: object.name ?? "vmlinux") else { continue }
             for function in object.functions {
                 let location = "\(objectName).\(function.oldName),\(function.oldSympos)"
-                guard let order = order(of: objectName, location: location) else { continue }
+                guard let order = order(of: objectName, location: location, rule: .patchedFunction) else { continue }
                 if let (_, message) = resolve(function.oldName, sympos: function.oldSympos, in: order) {
                     findings.add(.patchedFunction, module.file, location, Messages.patchedFunction(message))
                 }
