@@ -10,6 +10,8 @@
 #   artifacts  optional: files the guest sends to the host (emit_artifact)
 #   tools      optional: host programs (+ shared libraries) for the guest, e.g. kmod
 #   rootfs/    optional: copied over the initramfs root (e.g. etc/modprobe.d/)
+#   files      optional: "<host file> <guest path>" lines, $VAR expanded, copied into
+#              the image (e.g. $KLP_SPLIT_OUT/lp.conf /etc/modprobe.d/lp.conf)
 #   qemu       optional: extra qemu arguments, appended to the qemu command
 #              (whitespace-separated words, '#' comments; e.g. -drive if=ide,media=cdrom)
 #   warnings   optional: EREs of expected kernel WARNINGs; then "Call Trace:" lines
@@ -293,6 +295,7 @@ make_initramfs() {
 	done
 	depmod -b "$r" "$KVER"
 	add_tools "$sd" "$r" || return 1
+	add_files "$sd" "$r" || return 1
 	[ ! -d "$sd/rootfs" ] || cp -r "$sd/rootfs/." "$r/"
 	local lp ndeb
 	lp=$(cd "$r/lp" && ls | tr '\n' ' ')
@@ -333,6 +336,35 @@ add_tools() {
 			ln -sfn "$p" "$r$l"
 		done
 		echo "tool $p${words[1]:+ (as ${words[*]:1})}" >&2
+	done < "$f"
+}
+
+# add_files SCENARIO_DIR ROOT: copy the host files named in the scenario's "files"
+# file ("<host file> <guest path>", $VAR/${VAR} expanded, host paths relative to
+# the repository; a guest path ending in / is a directory that gets the file under
+# its own name), e.g. files that klp-split wrote at test time:
+#   $KLP_SPLIT_OUT/lp_split.conf   /etc/modprobe.d/lp_split.conf
+#   $KLP_SPLIT_OUT/load-order      /lp/
+add_files() {
+	local f=$1/files r=$2 raw e n=0 src dst rest
+	[ -f "$f" ] || return 0
+	while IFS= read -r raw || [ -n "$raw" ]; do
+		n=$((n + 1))
+		e=${raw%%#*}
+		read -r src dst rest <<< "$e" || true
+		[ -n "${src:-}" ] || continue
+		if [ -z "${dst:-}" ] || [ -n "${rest:-}" ]; then
+			echo "$(rel "$f"):$n: expected '<host file> <guest path>'" >&2
+			return 1
+		fi
+		src=$(expand_vars "$src") || { echo "$(rel "$f"):$n: cannot expand '$raw'" >&2; return 1; }
+		dst=$(expand_vars "$dst") || { echo "$(rel "$f"):$n: cannot expand '$raw'" >&2; return 1; }
+		src=$(abspath "$src")
+		[ -f "$src" ] || { echo "$(rel "$f"):$n: file '$src' not found" >&2; return 1; }
+		[[ $dst == /* ]] || { echo "$(rel "$f"):$n: guest path '$dst' is not absolute" >&2; return 1; }
+		[[ $dst != */ ]] || dst=$dst$(basename "$src")
+		install -D -m 644 "$src" "$r$dst"
+		echo "file $(rel "$src") -> $dst" >&2
 	done < "$f"
 }
 

@@ -1,7 +1,7 @@
 import Planner
 
 /// How the parts get loaded: `load-order` (eager mode) and a modprobe.d file (`<patch>.conf`) with
-/// on-demand loading and safe removal.
+/// on-demand loading (`install <module>` rules) and safe removal (`remove <module>` rules).
 ///
 /// Facts behind the rules (shared/kernel-lab README, "Load-policy facts"): only one livepatch
 /// transition runs at a time, so every step waits until no `/sys/kernel/livepatch/*/transition` is 1;
@@ -54,7 +54,9 @@ package enum LoadPolicy {
             "# /etc/modprobe.d/.",
             "#",
             "# Eager mode: load every part up front (see load-order); nothing pins the patched modules.",
-            "# On-demand mode: load only the main part; each part follows its module (softdep ... post:).",
+            "# On-demand mode: load only the main part; each part follows its module (an install rule on the",
+            "# module, not 'softdep ... post:': kmod's 'modprobe -r' removes post-softdeps before it runs the",
+            "# module's remove rule, and fails on the part, which an enabled livepatch keeps in use).",
             "# Every step waits for running livepatch transitions: the kernel runs one at a time.",
             "#",
             "# Reload hazard on x86 before v6.3: a module cannot be loaded again while a part holding",
@@ -70,7 +72,7 @@ package enum LoadPolicy {
             load.append("/sbin/modprobe --ignore-install \(part.name) && { \(waitTransitions); }")
             lines.append("")
             lines.append("# \(module): patched by \(part.name)")
-            lines.append("softdep \(module) post: \(part.name)")
+            lines.append("install \(module) /sbin/modprobe --ignore-install \(module) $CMDLINE_OPTS && /sbin/modprobe \(part.name)")
             lines.append("install \(part.name) /bin/sh -c '\(load.joined(separator: "; "))'")
             // Parts whose modules this module's removal may also remove (its dependencies).
             let affected = [part] + moduleParts.filter { other in

@@ -202,6 +202,7 @@ struct SectionSelection {
         case ".modinfo": bytes = rewriter.modinfo()
         case "__versions": bytes = rewriter.versions(keeping: symbols.undefinedNames)
         case ".gnu.linkonce.this_module": bytes = try rewriter.thisModule(bytes)
+        case "__ksymtab_strings": bytes = symbols.exportStringBytes(bytes)
         default: break
         }
         section.contents = .bytes(bytes)

@@ -21,7 +21,46 @@ struct SymbolTableBuilder {
         self.relocations = relocations
     }
 
+    /// `__ksymtab_strings` as the part carries it: old string offset → new offset. kmod's depmod
+    /// reads a module's exports from this section (libkmod-elf.c `kmod_elf_get_symbols()`), so it
+    /// must hold only the names of the exports the part keeps.
+    private(set) var exportStrings: (section: Int, offsets: [UInt64: UInt64])?
+
+    /// Keeps the strings of `__ksymtab_strings` that a kept relocation names through their
+    /// `__kstrtab_<sym>`/`__kstrtabns_<sym>` symbols, packed in their old order.
+    private mutating func packExportStrings() {
+        let input = builder.input
+        guard let section = input.sections.firstIndex(where: { $0.name == "__ksymtab_strings" }),
+              selection.kept.contains(section), case .bytes(let bytes) = input.sections[section].contents else { return }
+        var starts: Set<UInt64> = []
+        for key in relocations.usedSymbols {
+            guard case .original(let index) = key else { continue }
+            let symbol = input.symbols[index]
+            guard Int(symbol.section.rawValue) == section, symbol.section.isOrdinary else { continue }
+            if symbol.type == .section { return }  // addressed by offset: keep the section as it is
+            starts.insert(symbol.value)
+        }
+        var offsets: [UInt64: UInt64] = [:]
+        var next: UInt64 = 0
+        for start in starts.sorted() where start < UInt64(bytes.count) {
+            offsets[start] = next
+            next += UInt64(bytes[Int(start)...].prefix { $0 != 0 }.count) + 1
+        }
+        exportStrings = (section, offsets)
+    }
+
+    /// The packed `__ksymtab_strings` bytes.
+    func exportStringBytes(_ original: [UInt8]) -> [UInt8] {
+        guard let pool = exportStrings else { return original }
+        var result: [UInt8] = []
+        for (old, _) in pool.offsets.sorted(by: { $0.value < $1.value }) {
+            result += original[Int(old)...].prefix { $0 != 0 } + [0]
+        }
+        return result
+    }
+
     mutating func run() {
+        packExportStrings()
         let input = builder.input
         let used = relocations.usedSymbols
         for pass in [true, false] {
@@ -69,6 +108,11 @@ struct SymbolTableBuilder {
         if sectionName == ".modinfo" && symbol.type != .section { return nil }
         var result = symbol
         if symbol.type == .section { return result }
+        if let pool = exportStrings, pool.section == section {
+            guard let value = pool.offsets[symbol.value] else { return nil }
+            result.value = value
+            return result
+        }
         guard let value = selection.newOffset(section: section, offset: symbol.value) else { return nil }
         result.value = value
         if symbol.value == 0 && symbol.size == selection.sectionSize(section) {

@@ -75,6 +75,7 @@ struct PlanningContext {
             for function in object.functions { roots[part, default: []].insert(function.newFunctionLocation.section) }
             for callback in object.callbacks { roots[part, default: []].insert(callback.location.section) }
         }
+        checkFunctionSections(roles)
         checkSharedRoots(roots)
         let exportedSections = livepatchExportedSections()
         let ownership = Ownership.decide(livepatch: livepatch, roles: roles, roots: roots,
@@ -170,6 +171,23 @@ struct PlanningContext {
         })
         return Set(livepatch.symbols.filter { exported.contains($0.name) && $0.isDefinedInSection }
             .map { Int($0.sectionIndex.rawValue) })
+    }
+
+    /// Parts are cut along sections, so every function needs its own (-ffunction-sections).
+    private mutating func checkFunctionSections(_ roles: [SectionRole]) {
+        // Functions by section and start address (aliases such as init_module share one).
+        var functions: [Int: [UInt64: String]] = [:]
+        for symbol in livepatch.symbols where symbol.type == .function && symbol.isDefinedInSection && symbol.size > 0 {
+            let section = Int(symbol.sectionIndex.rawValue)
+            if section < livepatch.sections.count, livepatch.sections[section].flags.contains(.executable) {
+                functions[section, default: [:]][symbol.value] = symbol.name
+            }
+        }
+        for (section, starts) in functions.sorted(by: { $0.key < $1.key }) where starts.count > 1 && objects.count > 1 {
+            let names = starts.values.sorted()
+            fail("no-function-sections", livepatch.sections[section].name,
+                 "\(names.count) functions (\(names.prefix(3).joined(separator: ", "))\(names.count > 3 ? ", ..." : "")) share one section, so the parts cannot be cut apart; rebuild the livepatch with ccflags-y += -ffunction-sections -fdata-sections")
+        }
     }
 
     private mutating func checkSharedRoots(_ roots: [Int: Set<Int>]) {

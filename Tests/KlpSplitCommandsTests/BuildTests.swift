@@ -136,4 +136,64 @@ struct BuildTests {
         try Golden.check(dump, against: "lp_cdrom__cdrom.readelf")
         try Golden.check(try String(contentsOfFile: "\(output)/lp_cdrom.conf", encoding: .utf8), against: "lp_cdrom.conf")
     }
+
+    @Test("a multi-object livepatch without per-function sections is refused with the fix")
+    func refusesMissingFunctionSections() throws {
+        let result = try build("lp_nosections")
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("no-function-sections") || result.stderr.contains("-ffunction-sections -fdata-sections"))
+        #expect(!FileManager.default.fileExists(atPath: output))
+        let plan = try PlanGoldenTests.plan("lp_nosections")
+        #expect(plan.diagnostics.contains { $0.id == "no-function-sections" && $0.location == ".text" })
+    }
+
+    @Test("replace = true is refused unless --no-replace, which clears it in every part")
+    func atomicReplace() throws {
+        let directory = output + "-replace"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory); try? FileManager.default.removeItem(atPath: output) }
+        // A copy of lp_cdrom.ko with klp_patch.replace (offset 24 of .data.patch) set to true.
+        let copy = "\(directory)/lp_cdrom.ko"
+        var bytes = try #require(FileManager.default.contents(atPath: Repository.fixture("lp_cdrom")))
+        let elf = try ELFFile(path: Repository.fixture("lp_cdrom"))
+        let patch = try #require(elf.section(named: ".data.patch"))
+        bytes[Int(patch.fileOffset) + 24] = 1
+        #expect(FileManager.default.createFile(atPath: copy, contents: bytes))
+        let refused = try runProcess(Repository.executable, ["build", copy, "-b", Repository.world, "-o", output])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("replace = true") && refused.stderr.contains("--no-replace"))
+        #expect(!FileManager.default.fileExists(atPath: output))
+        let built = try runProcess(Repository.executable, ["build", copy, "-b", Repository.world, "-o", output, "--no-replace"])
+        #expect(built.status == 0, "\(built.stderr)")
+        let part = try ELFFile(path: "\(output)/lp_cdrom__cdrom.ko")
+        let partPatch = try #require(part.section(named: ".data.patch"))
+        #expect(try part.contents(of: partPatch)[24] == 0)
+    }
+
+    @Test("the split parts of lp_split depend only on each other, as their modules do", .enabled(if: which("depmod") != nil))
+    func splitDependencies() throws {
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let result = try build("lp_split", extra: ["--sympos", "ucode_path=2"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let root = output + "-root"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let release = "6.1.0-56-amd64"
+        let modules = "\(root)/lib/modules/\(release)"
+        try FileManager.default.createDirectory(atPath: "\(modules)/extra", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Repository.path("Fixtures/world/lib/modules/\(release)/kernel"), toPath: "\(modules)/kernel")
+        for part in ["lp_split", "lp_split__cdrom", "lp_split__sr_mod"] {
+            try FileManager.default.copyItem(atPath: "\(output)/\(part).ko", toPath: "\(modules)/extra/\(part).ko")
+        }
+        #expect(try runProcess(which("depmod")!, ["-b", root, release]).status == 0)
+        let dep = try String(contentsOfFile: "\(modules)/modules.dep", encoding: .utf8)
+        let lines = Dictionary(dep.split(separator: "\n").map { line -> (String, String) in
+            let parts = line.split(separator: ":", maxSplits: 1)
+            return (String(parts[0]), parts.count > 1 ? String(parts[1]).trimmingCharacters(in: .whitespaces) : "")
+        }, uniquingKeysWith: { a, _ in a })
+        #expect(lines["extra/lp_split.ko"] == "")
+        #expect(lines["extra/lp_split__cdrom.ko"] == "")
+        #expect(lines["extra/lp_split__sr_mod.ko"] == "extra/lp_split__cdrom.ko")
+        let modinfo = try runProcess(which("modinfo")!, ["-F", "depends", "\(output)/lp_split__sr_mod.ko"])
+        #expect(modinfo.stdout == "lp_split__cdrom\n")
+    }
 }
