@@ -7,9 +7,12 @@ root=$(cd "$here/../.." && pwd)
 cd "$root"
 if [ "${1:-}" = "--base" ]; then
     swift build
-    for fixture in lp_cdrom lp_klpbuild lp_vmlinux; do
+    for fixture in lp_cdrom lp_klpbuild lp_vmlinux lp_split; do
         out=$(mktemp -d)
-        .build/debug/klp-split build "Fixtures/modules/$fixture.ko" -b Fixtures/world -o "$out/parts" >/dev/null
+        options=""
+        [ "$fixture" = lp_split ] && options="--sympos ucode_path=2"
+        # shellcheck disable=SC2086
+        .build/debug/klp-split build "Fixtures/modules/$fixture.ko" -b Fixtures/world -o "$out/parts" $options >/dev/null
         cp "$out/parts/"*.ko "$here/base/"
         rm -rf "$out"
     done

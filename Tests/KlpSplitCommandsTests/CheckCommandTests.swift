@@ -16,11 +16,11 @@ struct CheckCommandTests {
     }
 
     @Test("every module build writes for the clean fixtures passes check, alone and as a set",
-          arguments: ["lp_cdrom", "lp_klpbuild", "lp_vmlinux"])
-    func builtPartsPass(fixture: String) throws {
+          arguments: [("lp_cdrom", []), ("lp_klpbuild", []), ("lp_vmlinux", []), ("lp_split", ["--sympos", "ucode_path=2"])])
+    func builtPartsPass(fixture: String, options: [String]) throws {
         let output = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: output) }
-        let build = try runProcess(Repository.executable, ["build", Repository.fixture(fixture), "-b", Repository.world, "-o", output])
+        let build = try runProcess(Repository.executable, ["build", Repository.fixture(fixture), "-b", Repository.world, "-o", output] + options)
         #expect(build.status == 0, "\(build.stderr)")
         let parts = try FileManager.default.contentsOfDirectory(atPath: output).filter { $0.hasSuffix(".ko") }.sorted()
         #expect(!parts.isEmpty)
