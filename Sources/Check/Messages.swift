@@ -28,7 +28,7 @@ enum Messages {
     }
 
     static func badSymbolName(_ name: String) -> String {
-        "the kernel reads this name with sscanf(\".klp.sym.%55[^.].%511[^,],%lu\") and it does not round-trip (\"symbol %s has an incorrectly formatted name\"); name it .klp.sym.<object>.<symbol>,<sympos>"
+        "the kernel reads this name with sscanf(\".klp.sym.%55[^.].%511[^,],%lu\") and it does not round-trip (\"symbol %s has an incorrectly formatted name\"; for a module object the kernel then refuses to load that module); name it .klp.sym.<object>.<symbol>,<sympos>"
     }
 
     static func relaType(_ type: String) -> String {
@@ -85,16 +85,16 @@ enum Messages {
     }
 
     static func symbolNotFound(_ symbol: String, object: ObjectName, source: String?) -> String {
-        "symbol '\(symbol)' not found in symbol table of object '\(object)'\(according(source)); the kernel refuses the patch, so check the kernel version or the symbol name"
+        "symbol '\(symbol)' not found in symbol table of object '\(object)'\(according(source)); the kernel refuses the patch\(lateRefusal(object)), so check the kernel version or the symbol name"
     }
 
     static func ambiguous(_ symbol: String, object: ObjectName, candidates: [SymbolOccurrence], source: String?) -> String {
         let list = candidates.map { "\($0.position) (\($0.addressDescription))" }.joined(separator: ", ")
-        return "unresolvable ambiguity for symbol '\(symbol)' in object '\(object)': sympos 0 needs a unique name, but it occurs \(candidates.count) times\(according(source)), at positions \(list); use one of those positions"
+        return "unresolvable ambiguity for symbol '\(symbol)' in object '\(object)': sympos 0 needs a unique name, but it occurs \(candidates.count) times\(according(source)), at positions \(list); the kernel refuses the patch\(lateRefusal(object)): use one of those positions"
     }
 
     static func positionNotFound(_ symbol: String, position: UInt64, object: ObjectName, count: Int, source: String?) -> String {
-        "symbol position \(position) for symbol '\(symbol)' in object '\(object)' not found: it occurs \(count) time\(count == 1 ? "" : "s")\(according(source)); use a position from 1 to \(count), or 0 if it is unique"
+        "symbol position \(position) for symbol '\(symbol)' in object '\(object)' not found: it occurs \(count) time\(count == 1 ? "" : "s")\(according(source)); the kernel refuses the patch\(lateRefusal(object)): use a position from 1 to \(count), or 0 if it is unique"
     }
 
     static func crcMismatch(_ symbol: String, built: UInt32, target: UInt32, owner: ObjectName) -> String {
@@ -122,7 +122,7 @@ enum Messages {
     }
 
     static func dependsItem(_ module: String) -> String {
-        "depends= names module '\(module)', so modprobe loads '\(module)' first; a livepatch must not depend on the modules it patches or any other module: \(fixDependency) and drops the item"
+        "depends= names module '\(module)': depmod does not read it, but modinfo, packaging and weak-modules tools do, and it says this livepatch needs '\(module)', which a livepatch must not; drop the item ('klp-split build' and 'klp-split convert' rewrite it)"
     }
 
     static func unexportedSymbol(_ symbol: String, object: ObjectName) -> String {
@@ -165,6 +165,11 @@ enum Messages {
 
     static func partParameters(_ names: [String]) -> String {
         "non-main part has module parameters (\(names.joined(separator: ", "))); they exist once per part and only while that part is loaded, so keep parameters in the main part"
+    }
+
+    /// What late module patching does with the same failure (kernel/livepatch/core.c `klp_module_coming()`).
+    private static func lateRefusal(_ object: ObjectName) -> String {
+        object.isVmlinux ? "" : ", and if '\(object)' loads after the livepatch it refuses to load '\(object)' (\"patch '%s' failed for module '%s', refusing to load module '%s'\")"
     }
 
     private static func according(_ source: String?) -> String { source.map { " according to \($0)" } ?? "" }
