@@ -16,7 +16,7 @@ package struct CheckedModule: Sendable {
     /// Every relocation section with its entries, in section order.
     package let relocationSections: [RelocationSection]
     package let modinfo: ModuleInfo
-    /// `__versions`; empty when there is none.
+    /// `__versions`, then the extended modversions tables; empty when there are none.
     package let versions: [ModuleVersion]
     /// `struct module.name` in `.gnu.linkonce.this_module`; nil when the section is missing or short.
     package let thisModuleName: String?
@@ -60,6 +60,7 @@ package struct CheckedModule: Sendable {
                 }
                 versions = parsed
             }
+            versions += try extendedVersions(elf, file: file)
             var thisModuleName: String?
             if let section = elf.section(named: ".gnu.linkonce.this_module") {
                 let bytes = try elf.contents(of: section)
@@ -89,6 +90,23 @@ package struct CheckedModule: Sendable {
             throw CheckError.unreadable(error.naming(file).description)
         } catch {
             throw CheckError.unreadable("\(file): error: \(error)")
+        }
+    }
+
+    /// CONFIG_EXTENDED_MODVERSIONS (≈ v6.14): `__version_ext_crcs` (u32 each) and
+    /// `__version_ext_names` (NUL-terminated names), index-aligned (kernel/module/version.c).
+    private static func extendedVersions(_ elf: ELFFile, file: String) throws -> [ModuleVersion] {
+        guard let crcSection = elf.section(named: "__version_ext_crcs"),
+              let nameSection = elf.section(named: "__version_ext_names") else { return [] }
+        let crcs = try elf.contents(of: crcSection)
+        let names = try elf.contents(of: nameSection).split(separator: 0)
+        guard crcs.count % 4 == 0, names.count == crcs.count / 4 else {
+            throw CheckError.malformed(file, "__version_ext_names", "\(names.count) names for \(crcs.count / 4) CRCs in __version_ext_crcs")
+        }
+        return names.enumerated().map { index, name in
+            var crc: UInt32 = 0
+            for byte in 0..<4 { crc |= UInt32(crcs[index * 4 + byte]) << (8 * UInt32(byte)) }
+            return ModuleVersion(crc: crc, symbol: String(decoding: name, as: UTF8.self))
         }
     }
 

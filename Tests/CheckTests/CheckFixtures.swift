@@ -134,6 +134,14 @@ enum CheckFixtures {
             let crc = try cdromCheckEventsCRC()
             try image.editVersions { $0.append((crc, "cdrom_check_events")) }
         },
+        Fixture(rule: "implicit-dependency", file: "implicit-dependency-ext-versions.ko", base: cdromPart, partners: [],
+                change: "extended modversions tables (`__version_ext_crcs`, `__version_ext_names`, as CONFIG_EXTENDED_MODVERSIONS writes them) with one entry for `cdrom_check_events`") { image in
+            let crc = try cdromCheckEventsCRC()
+            image.sections.append(ImageSection(name: "__version_ext_crcs", type: .programBits, flags: [.alloc], alignment: 4,
+                                               contents: .bytes((0..<4).map { UInt8(truncatingIfNeeded: crc >> (8 * UInt32($0))) })))
+            image.sections.append(ImageSection(name: "__version_ext_names", type: .programBits, flags: [.alloc], alignment: 1,
+                                               contents: .bytes(Array("cdrom_check_events".utf8) + [0])))
+        },
         Fixture(rule: "implicit-dependency", file: "implicit-dependency-depends.ko", base: cdromPart, partners: [],
                 change: "`depends=cdrom` in `.modinfo`") { image in
             try image.editModinfo { entries in entries = entries.map { $0.hasPrefix("depends=") ? "depends=cdrom" : $0 } }
