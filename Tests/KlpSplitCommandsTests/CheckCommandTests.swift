@@ -122,4 +122,15 @@ struct CheckCommandTests {
         let positions = keys.compactMap { result.stdout.range(of: "\n  \"\($0)\"")?.lowerBound }
         #expect(positions.count == keys.count && positions == positions.sorted())
     }
+
+    @Test("the text for the combined lp_multi and the JSON for a broken set match their golden files")
+    func goldens() throws {
+        let multi = try check([Repository.fixture("lp_multi")])
+        #expect(multi.status == 2)
+        try Golden.check(multi.stdout, against: "check-lp_multi.txt")
+        let set = try check(["\(Self.fixtures)/dependency-cycle.ko", "\(Self.fixtures)/inter-part-dependency.ko",
+                             "\(Self.fixtures)/klp-symbol-position.ko", "--format", "json"])
+        #expect(set.status == 2)
+        try Golden.check(set.stdout, against: "check-set.json")
+    }
 }
