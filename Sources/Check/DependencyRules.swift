@@ -27,7 +27,10 @@ enum DependencyRules {
                     findings.add(.unexportedSymbol, module.file, symbol.name,
                                  Messages.unexportedSymbol(symbol.name, object: order.object))
                 } else {
-                    findings.add(.unknownExport, module.file, symbol.name, Messages.unknownExport(symbol.name))
+                    let parts = module.modinfo.dependencies.filter { item in
+                        identity.includes(item) && !modules.contains { $0.name == item }
+                    }
+                    findings.add(.unknownExport, module.file, symbol.name, Messages.unknownExport(symbol.name, parts: parts))
                 }
             }
         }

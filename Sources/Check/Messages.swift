@@ -129,8 +129,12 @@ enum Messages {
         "undefined symbol '\(symbol)' is a symbol of '\(object)' that is not exported, so the load fails with \"Unknown symbol\"; it needs a klp relocation (.klp.sym.\(object).\(symbol),<sympos>): \(fixDependency)"
     }
 
-    static func unknownExport(_ symbol: String) -> String {
-        "undefined symbol '\(symbol)' is exported neither by the target kernel (Module.symvers) nor by a module given; the load fails with \"Unknown symbol\" unless a module that exports it (such as the main part) is loaded first, so give that module too"
+    static func unknownExport(_ symbol: String, parts: [String]) -> String {
+        if !parts.isEmpty {
+            let list = parts.map { "'\($0)'" }.joined(separator: ", ")
+            return "undefined symbol '\(symbol)' is not exported by the target kernel (Module.symvers); this part depends on \(list) of the same patch, which probably exports it but was not given: check the parts together to verify it"
+        }
+        return "undefined symbol '\(symbol)' is exported neither by the target kernel (Module.symvers) nor by a module given; the load fails with \"Unknown symbol\" unless a module that exports it (such as the main part) is loaded first, so give that module too"
     }
 
     // MARK: Sets of parts

@@ -83,7 +83,9 @@ enum ModuleFormatRules {
                 findings.add(.moduleName, module.file, location, Messages.nameHasDot(name, where: place))
             }
         }
-        if modinfoName == nil || module.thisModuleName == nil || modinfoName != module.thisModuleName {
+        // modpost writes name= since v5.3 (MODULE_INFO(name, KBUILD_MODNAME) in <module>.mod.c); older
+        // modules have none, and a module without .gnu.linkonce.this_module does not load at all.
+        if let modinfoName, let thisModuleName = module.thisModuleName, modinfoName != thisModuleName {
             findings.add(.moduleNameMismatch, module.file, ".gnu.linkonce.this_module",
                          Messages.namesDisagree(modinfo: modinfoName, thisModule: module.thisModuleName))
         }

@@ -25,7 +25,17 @@ enum SetRules {
             findings.add(.dependencyCycle, modules[cycle[0]].file, nil, Messages.cycle(cycle.map { modules[$0].name }))
         }
         for edge in edges where !(inCycle.contains(edge.from) && inCycle.contains(edge.to)) {
-            checkMirror(edge, modules: modules, world: world, into: &findings)
+            checkMirror(from: modules[edge.from], toName: modules[edge.to].name, toObjects: modules[edge.to].patchedObjects,
+                        reason: edge.reason, world: world, into: &findings)
+        }
+        // A depends= item naming a part of the same patch that was not given: its object is in its name.
+        for module in modules {
+            let identity = PatchIdentity(module: module)
+            for item in module.modinfo.dependencies where identity.includes(item) && item != identity.patch
+                && !modules.contains(where: { $0.name == item }) {
+                guard let object = try? ObjectName(normalizing: String(item.dropFirst(identity.patch.count + 2))) else { continue }
+                checkMirror(from: module, toName: item, toObjects: [object], reason: "depends=\(item)", world: world, into: &findings)
+            }
         }
         if modules.count > 1 {
             checkFunctions(modules, into: &findings)
@@ -67,21 +77,19 @@ enum SetRules {
 
     /// D mirror rule: a part may need another part of its patch only when one of its patched
     /// modules depends on every module the other part patches. Needing the main part is always fine.
-    private static func checkMirror(_ edge: Edge, modules: [CheckedModule], world: CheckWorld,
-                                    into findings: inout FindingList) {
-        let from = modules[edge.from], to = modules[edge.to]
+    private static func checkMirror(from: CheckedModule, toName: String, toObjects: [ObjectName], reason: String,
+                                    world: CheckWorld, into findings: inout FindingList) {
         let identity = PatchIdentity(module: from)
-        guard edge.from != edge.to, identity.includes(to.name), to.name != identity.patch else { return }
+        guard toName != from.name, identity.includes(toName), toName != identity.patch else { return }
         let mine = from.patchedObjects.filter { !$0.isVmlinux }
-        let theirs = to.patchedObjects.filter { !$0.isVmlinux }
-        if mine.contains(where: { world.moduleDependencies[$0] == nil }) && !mine.isEmpty { return }
+        let theirs = toObjects.filter { !$0.isVmlinux }
+        if !mine.isEmpty && mine.contains(where: { world.moduleDependencies[$0] == nil }) { return }
         let mirrored = theirs.allSatisfy { target in
             mine.contains { world.moduleDependencies[$0]?.contains(target) == true }
         }
         if !mirrored {
             findings.add(.interPartDependency, from.file, nil,
-                         Messages.interPart(from.name, to.name, reason: edge.reason,
-                                            fromObjects: from.patchedObjects, toObjects: theirs))
+                         Messages.interPart(from.name, toName, reason: reason, fromObjects: from.patchedObjects, toObjects: theirs))
         }
     }
 

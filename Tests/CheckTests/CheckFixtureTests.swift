@@ -60,6 +60,15 @@ struct CheckFixtureTests {
         #expect(report.errorCount == 0, "\(report.renderText())")
     }
 
+    @Test("without the other part, its object comes from its name <patch>__<object>")
+    func partObjectFromName() throws {
+        let broken = try FixtureWorld.check([CheckFixtures.path("inter-part-dependency.ko")])
+        #expect(broken.findings.filter { $0.severity == .error }.map(\.id) == ["inter-part-dependency"], "\(broken.renderText())")
+        let mirrored = try FixtureWorld.check([CheckFixtures.base("lp_split__sr_mod")])
+        #expect(mirrored.errorCount == 0, "\(mirrored.renderText())")
+        #expect(mirrored.findings.contains { $0.id == "unknown-export" && $0.message.contains("'lp_split__cdrom'") })
+    }
+
     @Test("the combined fixtures fail with implicit-dependency", arguments: ["lp_cdrom", "lp_klpbuild", "lp_multi"])
     func combinedFixturesFail(fixture: String) throws {
         let report = try FixtureWorld.check([Repository.path("Fixtures/modules/\(fixture).ko")])
