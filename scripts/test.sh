@@ -3,7 +3,7 @@
 #
 # The whole test suite, self-installing:
 #   1. scripts/install-deps.sh (libelf-dev, libkmod-dev, ...)
-#   2. swift test (unit and fixture tests on the committed real .ko files)
+#   2. swift test, debug and release (unit and fixture tests on the committed real .ko files)
 #   3. the kernel acceptance harness: harness/setup.sh (qemu, busybox, the Debian 6.1.0-56-amd64
 #      kernel into ${KLP_SPLIT_CACHE:-~/.cache/klp-split}); 'klp-split build' of the multi-object
 #      fixture lp_split into a temporary directory; harness/run.sh boots the real kernel under qemu
@@ -21,6 +21,9 @@ echo "[test] swift build --build-tests"
 swift build --build-tests
 echo "[test] swift test"
 swift test
+# Release builds are what users run; the optimizer has miscompiled code here before (see ELFWriter).
+echo "[test] swift test -c release"
+swift test -c release
 
 if [ "$unit_only" = 1 ]; then
 	echo "[test] WARNING: --unit given: the kernel acceptance harness did NOT run" >&2
@@ -31,7 +34,9 @@ harness/setup.sh
 parts=$(mktemp -d)
 trap 'rm -rf "$parts"' EXIT
 echo "[test] klp-split build Fixtures/modules/lp_split.ko -b Fixtures/world --sympos ucode_path=2 -o $parts"
-"$(swift build --show-bin-path)/klp-split" build Fixtures/modules/lp_split.ko -b Fixtures/world \
-	--sympos ucode_path=2 -o "$parts"
+klp_split="$(swift build -c release --show-bin-path)/klp-split"
+"$klp_split" build Fixtures/modules/lp_split.ko -b Fixtures/world --sympos ucode_path=2 -o "$parts"
+echo "[test] klp-split build Fixtures/modules/lp_klpbuild.ko -b Fixtures/world -o $parts"
+"$klp_split" build Fixtures/modules/lp_klpbuild.ko -b Fixtures/world -o "$parts"
 echo "[test] harness/run.sh (harness/scenarios and harness/scenarios-build)"
 KLP_SPLIT_OUT=$parts KLP_SPLIT_SCENARIOS=$REPO/harness/scenarios-build harness/run.sh

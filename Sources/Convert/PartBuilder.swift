@@ -120,7 +120,14 @@ struct PartBuilder {
         image.symbols = symbols.symbols.map { symbol in
             var symbol = symbol
             if symbol.section.isOrdinary, symbol.section != .undefined {
-                symbol.section = SectionIndex(rawValue: UInt16(newIndex[Int(symbol.section.rawValue)] ?? 0))
+                let old = Int(symbol.section.rawValue)
+                let new = newIndex[old] ?? 0
+                symbol.section = SectionIndex(rawValue: UInt16(new))
+                // A symbol that covered a whole rewritten section (____versions) covers the new one.
+                if symbol.type != .section, symbol.value == 0, symbol.size > 0, symbol.size == selection.sectionSize(old),
+                   case .bytes(let bytes) = sections[new].contents {
+                    symbol.size = UInt64(bytes.count)
+                }
             }
             return symbol
         }

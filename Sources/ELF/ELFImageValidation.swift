@@ -93,13 +93,19 @@ extension ELFImage {
         let section = sections[index]
         let name = label(index)
         switch section.contents {
-        case .bytes:
+        case .bytes(let bytes):
             if section.type == .noBits || section.type == .symbolTable {
                 report("\(name) is \(section.type) but holds bytes; use .noBits or .symbolTable contents")
             }
-        case .noBits:
+            if section.entrySize > 0 && UInt64(bytes.count) % section.entrySize != 0 {
+                report("\(name) size \(bytes.count) is not a multiple of its sh_entsize \(section.entrySize)")
+            }
+        case .noBits(let size):
             if section.type != .noBits {
                 report("\(name) has .noBits contents but type \(section.type); use SHT_NOBITS")
+            }
+            if size > UInt64(Int.max) {
+                report("\(name) size 0x\(String(size, radix: 16)) is too large")
             }
         case .symbolNames, .sectionNames:
             if section.type != .stringTable {

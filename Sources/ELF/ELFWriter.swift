@@ -4,12 +4,14 @@ import Glibc
 #endif
 
 /// Writes an `ELFImage` as a file through libelf (`elf_begin(ELF_C_WRITE)`, `elf_update`), and
-/// lets libelf lay out the sections, so the same image always gives the same bytes.
+/// lets libelf lay out the sections, so the same image always gives the same bytes. The symbol and
+/// relocation tables and the string tables are encoded in Swift (`TableEncoding`,
+/// `StringTableBuilder`) and handed to libelf as `ELF_T_BYTE` data.
 ///
 /// Writing is atomic: the image is validated first, then written to a temporary file made with
 /// `mkstemp` next to the output, flushed with `fsync` and renamed over the output path. On any
 /// error the temporary file is removed and the output path is left as it was. The output file has
-/// mode 0644.
+/// mode 0644. When the output path is a symbolic link, the link itself is replaced by the file.
 ///
 /// Spec: ELF gABI; libelf(3) for the calls.
 package enum ELFWriter {
@@ -31,17 +33,17 @@ package enum ELFWriter {
         }
         _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
         let temporary = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        var open = true
+        var descriptorOpen = true
         var renamed = false
         defer {
-            if open { close(descriptor) }
+            if descriptorOpen { close(descriptor) }
             if !renamed { unlink(temporary) }
         }
         try encode(image, into: descriptor, path: path)
         guard fchmod(descriptor, 0o644) == 0, fsync(descriptor) == 0 else {
             throw .writeFailed(path, systemMessage())
         }
-        open = false
+        descriptorOpen = false
         guard close(descriptor) == 0 else { throw .writeFailed(path, systemMessage()) }
         guard rename(temporary, path) == 0 else {
             throw .writeFailed(path, "cannot rename the temporary file into place: \(systemMessage())")
@@ -85,8 +87,11 @@ package enum ELFWriter {
             guard let scn = elf_newscn(elf) else {
                 throw .writeFailed(path, "section [\(index)] \(section.name): \(libelfMessage())")
             }
-            try addData(for: section, to: scn, image: image, sectionNames: sectionNames,
-                        symbolNames: symbolNames, buffers: &buffers, path: path)
+            let bytes = TableEncoding.bytes(of: section, in: image, sectionNames: sectionNames,
+                                            symbolNames: symbolNames)
+            guard addData(bytes, for: section, to: scn, buffers: &buffers) else {
+                throw .writeFailed(path, "section [\(index)] \(section.name): \(libelfMessage())")
+            }
             var header = GElf_Shdr()
             guard gelf_getshdr(scn, &header) != nil else {
                 throw .writeFailed(path, "section [\(index)] \(section.name): \(libelfMessage())")
@@ -120,64 +125,33 @@ package enum ELFWriter {
         guard elf_update(elf, ELF_C_WRITE) >= 0 else { throw .writeFailed(path, libelfMessage()) }
     }
 
-    /// Gives `scn` one `Elf_Data` with the section's contents, encoded into a buffer from `buffers`.
-    private static func addData(for section: ImageSection, to scn: OpaquePointer, image: ELFImage,
-                                sectionNames: StringTableBuilder, symbolNames: StringTableBuilder,
-                                buffers: inout DataBuffers, path: String) throws(ELFError) {
+    /// Gives `scn` one `Elf_Data` of type `ELF_T_BYTE` with the section's file bytes, copied into a
+    /// buffer from `buffers`; a `.noBits` section gets data with a size and no buffer.
+    ///
+    /// This helper returns `false` instead of throwing on purpose. Swift 6.3.1 in release builds
+    /// miscompiled the earlier throwing version: it ended in a tail call to `memmove` (from
+    /// `copyBytes`) without restoring r12, the register that signals a thrown error, so the caller
+    /// saw a garbage `ELFError` after a successful call and crashed. `swift test -c release`
+    /// catches a regression (every test that writes a file crashes).
+    private static func addData(_ bytes: [UInt8], for section: ImageSection, to scn: OpaquePointer,
+                                buffers: inout DataBuffers) -> Bool {
         let size: Int
-        let type: Elf_Type
-        switch section.contents {
-        case .bytes(let bytes): (size, type) = (bytes.count, ELF_T_BYTE)
-        case .noBits(let bytes): (size, type) = (Int(bytes), ELF_T_BYTE)
-        case .symbolTable: (size, type) = (image.symbols.count * Int(ELFImage.symbolEntrySize), ELF_T_SYM)
-        case .symbolNames: (size, type) = (symbolNames.bytes.count, ELF_T_BYTE)
-        case .sectionNames: (size, type) = (sectionNames.bytes.count, ELF_T_BYTE)
-        case .relocations(let entries): (size, type) = (entries.count * Int(ELFImage.relocationEntrySize), ELF_T_RELA)
-        }
-        guard size > 0 else { return }
-        guard let data = elf_newdata(scn) else {
-            throw .writeFailed(path, "section \(section.name): \(libelfMessage())")
-        }
-        data.pointee.d_type = type
+        if case .noBits(let memorySize) = section.contents { size = Int(memorySize) } else { size = bytes.count }
+        guard size > 0 else { return true }
+        guard let data = elf_newdata(scn) else { return false }
+        data.pointee.d_type = ELF_T_BYTE
         data.pointee.d_size = size
         data.pointee.d_off = 0
         data.pointee.d_align = Int(clamping: max(section.alignment, 1))
         data.pointee.d_version = UInt32(EV_CURRENT)
-        if case .noBits = section.contents {
+        if bytes.isEmpty {
             data.pointee.d_buf = nil
-            return
+        } else {
+            let buffer = buffers.allocate(size)
+            buffer.copyBytes(from: bytes)
+            data.pointee.d_buf = buffer.baseAddress
         }
-        let buffer = buffers.allocate(size)
-        data.pointee.d_buf = buffer.baseAddress
-        switch section.contents {
-        case .bytes(let bytes): buffer.copyBytes(from: bytes)
-        case .symbolNames: buffer.copyBytes(from: symbolNames.bytes)
-        case .sectionNames: buffer.copyBytes(from: sectionNames.bytes)
-        case .noBits: break
-        case .symbolTable:
-            for (index, symbol) in image.symbols.enumerated() {
-                var entry = GElf_Sym()
-                entry.st_name = GElf_Word(symbolNames.offset(of: symbol.name))
-                entry.st_info = klp_gelf_st_info(symbol.binding.rawValue, symbol.type.rawValue)
-                entry.st_other = symbol.other
-                entry.st_shndx = symbol.section.rawValue
-                entry.st_value = symbol.value
-                entry.st_size = symbol.size
-                guard gelf_update_sym(data, Int32(index), &entry) != 0 else {
-                    throw .writeFailed(path, "symbol \(index) '\(symbol.name)': \(libelfMessage())")
-                }
-            }
-        case .relocations(let entries):
-            for (index, relocation) in entries.enumerated() {
-                var entry = GElf_Rela()
-                entry.r_offset = relocation.offset
-                entry.r_info = klp_gelf_r_info(GElf_Xword(relocation.symbolIndex), GElf_Xword(relocation.type))
-                entry.r_addend = relocation.addend
-                guard gelf_update_rela(data, Int32(index), &entry) != 0 else {
-                    throw .writeFailed(path, "section \(section.name) entry \(index): \(libelfMessage())")
-                }
-            }
-        }
+        return true
     }
 
     /// `fsync` on the directory, so the rename survives a crash; best effort (some file systems

@@ -34,7 +34,8 @@ package struct ImageSection: Sendable, Equatable {
     package var flags: SectionFlags
     /// `sh_addr`: 0 in a relocatable file.
     package var address: UInt64
-    /// `sh_addralign`: 0 or a power of two.
+    /// `sh_addralign`: 0 or a power of two. libelf records the alignment of the data it lays out,
+    /// so a section with contents and alignment 0 is written with 1 (both mean "no constraint").
     package var alignment: UInt64
     /// `sh_entsize`: 24 for `SHT_SYMTAB` and `SHT_RELA` (sizeof `Elf64_Sym`, `Elf64_Rela`).
     package var entrySize: UInt64

@@ -26,37 +26,50 @@ enum WriterFixtures {
     /// other column (names, types, addresses, sizes, entry sizes, flags, links, infos, alignments,
     /// symbols and relocations) must not.
     static func readelf(_ file: String) throws -> [String] {
+        try run(readelf: ["-W", "-S", "-s", "-r", file]).map(maskOffsets)
+    }
+
+    /// `readelf -h file` without the `Start of section headers` line (a file offset).
+    static func readelfHeader(_ file: String) throws -> [String] {
+        try run(readelf: ["-h", file]).filter { !$0.contains("Start of section headers") }
+    }
+
+    private static func run(readelf arguments: [String]) throws -> [String] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["readelf", "-W", "-S", "-s", "-r", file]
+        process.arguments = ["readelf"] + arguments
         let output = Pipe()
         process.standardOutput = output
         try process.run()
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw CocoaError(.fileReadUnknown, userInfo: [NSFilePathErrorKey: file])
+            throw CocoaError(.fileReadUnknown, userInfo: [NSFilePathErrorKey: arguments.last ?? ""])
         }
         return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-            .map { maskOffsets(String($0)) }
+            .map(String.init)
     }
 
     private static func maskOffsets(_ line: String) -> String {
+        guard line.hasPrefix("  [") || line.hasPrefix("Relocation section") || line.hasPrefix("There are") else {
+            return line
+        }
         var line = line
         line.replace(#/^(\s*\[\s*\d+\]\s+\S*\s+\S+\s+[0-9a-f]{16}\s)[0-9a-f]+(\s)/#) { "\($0.1)OFFSET\($0.2)" }
         line.replace(#/(starting at offset |at offset )0x[0-9a-f]+/#) { "\($0.1)OFFSET" }
         return line
     }
 
-    /// The lines that differ, `-` expected and `+` actual, at most 20.
+    /// The first 20 lines that differ, `-` expected and `+` actual, with their line numbers;
+    /// empty when the dumps are equal.
     static func lineDiff(_ expected: [String], _ actual: [String]) -> String {
         var lines: [String] = []
         for index in 0..<max(expected.count, actual.count) where lines.count < 40 {
             let left = index < expected.count ? expected[index] : "<none>"
             let right = index < actual.count ? actual[index] : "<none>"
-            if left != right { lines += ["-\(left)", "+\(right)"] }
+            if left != right { lines += ["\(index + 1)-\(left)", "\(index + 1)+\(right)"] }
         }
-        return "\n" + lines.joined(separator: "\n")
+        return lines.joined(separator: "\n")
     }
 
     /// A small livepatch module: `.text` with a call to `cdrom_check_events` through a
@@ -87,7 +100,9 @@ enum WriterFixtures {
 }
 
 /// A fresh directory under the system temporary directory; call `remove()` when done.
-struct TemporaryDirectory {
+/// (Named apart from StructLayoutTests' `TemporaryDirectory`, which removes itself on release; this one
+/// is removed explicitly, so it cannot vanish while a test still writes into it.)
+struct ScratchDirectory {
     let path: String
 
     init() throws {

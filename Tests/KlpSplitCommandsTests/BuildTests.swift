@@ -196,4 +196,43 @@ struct BuildTests {
         let modinfo = try runProcess(which("modinfo")!, ["-F", "depends", "\(output)/lp_split__sr_mod.ko"])
         #expect(modinfo.stdout == "lp_split__cdrom\n")
     }
+
+    @Test("eu-elflint finds nothing in the parts beyond the livepatch extensions it does not know",
+          .enabled(if: which("eu-elflint") != nil), arguments: ["lp_cdrom", "lp_klpbuild"])
+    func elflintClean(fixture: String) throws {
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        #expect(try build(fixture).status == 0)
+        for module in try FileManager.default.contentsOfDirectory(atPath: output) where module.hasSuffix(".ko") {
+            let lint = try runProcess(which("eu-elflint")!, ["--gnu-ld", "\(output)/\(module)"])
+            let unexpected = (lint.stdout + lint.stderr).split(separator: "\n").filter { line in
+                !line.contains("unknown object file note type")           // .note.Linux
+                    && !line.contains("contains unknown flag(s) 0x100000")  // SHF_RELA_LIVEPATCH
+                    && !(line.contains(".klp.sym.") && line.hasSuffix("invalid section index"))  // SHN_LIVEPATCH
+            }
+            #expect(unexpected.isEmpty, "\(module): \(unexpected.joined(separator: "; "))")
+        }
+    }
+
+    @Test("a converted export whose CRC differs from the target's Module.symvers is refused")
+    func crcMismatch() throws {
+        let directory = output + "-crc"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory); try? FileManager.default.removeItem(atPath: output) }
+        // A copy of lp_cdrom.ko whose __versions entry for cdrom_check_events has another CRC.
+        let copy = "\(directory)/lp_cdrom.ko"
+        var bytes = try #require(FileManager.default.contents(atPath: Repository.fixture("lp_cdrom")))
+        let elf = try ELFFile(path: Repository.fixture("lp_cdrom"))
+        let versions = try #require(elf.section(named: "__versions"))
+        let table = try elf.contents(of: versions)
+        let entry = try #require(stride(from: 0, to: table.count, by: 64).first { start in
+            String(decoding: table[(start + 8)..<(start + 64)].prefix { $0 != 0 }, as: UTF8.self) == "cdrom_check_events"
+        })
+        bytes[Int(versions.fileOffset) + entry] ^= 0xff
+        #expect(FileManager.default.createFile(atPath: copy, contents: bytes))
+        let result = try runProcess(Repository.executable, ["build", copy, "-b", Repository.world, "-o", output])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("'cdrom_check_events' was built against CRC"))
+        #expect(result.stderr.contains("0xf370a173"))
+        #expect(!FileManager.default.fileExists(atPath: output))
+    }
 }
