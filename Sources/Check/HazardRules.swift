@@ -6,7 +6,7 @@ import Planner
 /// existing value is nonzero") and `clear_relocate_add()`, added in v6.3 (0c05e7bd2d01,
 /// "livepatch,x86: Clear relocation targets on a module removal"); include/linux/moduleparam.h
 /// (`__param` section, `parm=` and `parmtype=` in `.modinfo`).
-enum HazardRules {
+package enum HazardRules {
     /// The first x86 release that clears klp relocation targets when the patched module goes.
     static let clearRelocationsSince = (major: 6, minor: 3)
 
@@ -36,7 +36,7 @@ enum HazardRules {
     }
 
     /// `major.minor` from the start of a vermagic string such as `6.1.0-56-amd64 SMP preempt ...`.
-    static func kernelVersion(_ vermagic: String) -> (major: Int, minor: Int)? {
+    package static func kernelVersion(_ vermagic: String) -> (major: Int, minor: Int)? {
         let release = vermagic.prefix { $0 != " " }
         let numbers = release.split(separator: ".", maxSplits: 2)
         guard numbers.count >= 2, let major = Int(numbers[0]),

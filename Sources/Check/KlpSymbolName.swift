@@ -3,12 +3,12 @@ import Planner
 /// A `.klp.sym.<object>.<symbol>,<sympos>` name that round-trips through the kernel's
 /// `sscanf(name, ".klp.sym.%55[^.].%511[^,],%lu", ...)` (kernel/livepatch/core.c
 /// `klp_resolve_symbols()`): parsing it and printing it again gives the same name.
-struct KlpSymbolName: Equatable {
-    let object: String
-    let symbol: String
-    let sympos: UInt64
+package struct KlpSymbolName: Equatable {
+    package let object: String
+    package let symbol: String
+    package let sympos: UInt64
 
-    init?(_ name: String) {
+    package init?(_ name: String) {
         guard let parsed = KlpNames.parseSymbol(name),
               KlpNames.symbol(object: parsed.object, name: parsed.symbol, sympos: Int(clamping: parsed.sympos)) == name else {
             return nil
@@ -22,11 +22,11 @@ struct KlpSymbolName: Equatable {
 /// A `.klp.rela.<object>.<section>` name that round-trips through the kernel's
 /// `sscanf(secname, ".klp.rela.%55[^.]", sec_objname)`: an object of 1 to 55 characters without
 /// '.', then '.', then the name of the section the relocations apply to.
-struct KlpRelaName: Equatable {
-    let object: String
-    let section: String
+package struct KlpRelaName: Equatable {
+    package let object: String
+    package let section: String
 
-    init?(_ name: String) {
+    package init?(_ name: String) {
         guard let object = KlpNames.parseRelocationSection(name) else { return nil }
         let rest = name.dropFirst(KlpNames.relocationSectionPrefix.count + object.count)
         guard rest.first == ".", rest.count > 1 else { return nil }

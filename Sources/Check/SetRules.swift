@@ -7,12 +7,18 @@ import KernelWorld
 /// Sources: Joe Lawrence on case D (domain notes §2.4, "the only sane way"); kernel/livepatch/core.c
 /// `klp_ops.func_stack` (two patches of one function stack, the newer wins);
 /// Documentation/livepatch/cumulative-patches.rst (atomic replace disables every other patch).
-enum SetRules {
+package enum SetRules {
     /// One module needing another given module, and why.
-    struct Edge {
-        let from: Int
-        let to: Int
-        let reason: String
+    package struct Edge: Sendable, Equatable {
+        package let from: Int
+        package let to: Int
+        package let reason: String
+
+        package init(from: Int, to: Int, reason: String) {
+            self.from = from
+            self.to = to
+            self.reason = reason
+        }
     }
 
     static func check(_ modules: [CheckedModule], world: CheckWorld, into findings: inout FindingList) {
@@ -51,7 +57,7 @@ enum SetRules {
 
     /// Edges between given modules: an undefined symbol or `__versions` entry another given module
     /// exports, or a `depends=` item naming it.
-    static func dependencyEdges(_ modules: [CheckedModule]) -> [Edge] {
+    package static func dependencyEdges(_ modules: [CheckedModule]) -> [Edge] {
         var edges: [Edge] = []
         let exports = modules.map(\.exportedSymbols)
         for (from, module) in modules.enumerated() {
@@ -117,7 +123,7 @@ enum SetRules {
     }
 
     /// Tarjan's strongly connected components, each in ascending index order, by smallest index.
-    static func stronglyConnected(count: Int, edges: [Edge]) -> [[Int]] {
+    package static func stronglyConnected(count: Int, edges: [Edge]) -> [[Int]] {
         var adjacency = [[Int]](repeating: [], count: count)
         for edge in edges { adjacency[edge.from].append(edge.to) }
         var index = 0

@@ -7,7 +7,7 @@ import KernelWorld
 /// Kernel: kernel/livepatch/core.c `klp_find_object_symbol()` (its three messages), used by
 /// `klp_resolve_symbols()` for `.klp.sym` and by `klp_init_object_loaded()` for `klp_func.old_name`;
 /// kernel/module/version.c `check_version()`, which never sees `SHN_LIVEPATCH` symbols.
-enum SymbolRules {
+package enum SymbolRules {
     static func check(_ module: CheckedModule, world: CheckWorld, into findings: inout FindingList) {
         var unordered: [ObjectName] = []
         func order(of object: ObjectName, location: String, rule: Rule) -> SymbolOrder? {
@@ -50,7 +50,7 @@ enum SymbolRules {
     }
 
     /// The rule `klp_find_object_symbol()` would break for this name and position, with its message.
-    static func resolve(_ name: String, sympos: UInt64, in order: SymbolOrder) -> (Rule, String)? {
+    package static func resolve(_ name: String, sympos: UInt64, in order: SymbolOrder) -> (Rule, String)? {
         let found = order.occurrences(of: name)
         if found.isEmpty {
             return (.klpSymbolMissing, Messages.symbolNotFound(name, object: order.object, source: order.source))

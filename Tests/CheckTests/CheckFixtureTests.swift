@@ -1,4 +1,4 @@
-@testable import Check
+import Check
 import ELF
 import Foundation
 import Testing

@@ -1,4 +1,4 @@
-@testable import Check
+import Check
 import KernelWorld
 import Testing
 
