@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "Livepatch", dependencies: ["ELF", "KernelWorld"]),
         .target(name: "Planner", dependencies: ["KernelWorld", "Livepatch"]),
         .target(name: "Convert", dependencies: ["ELF", "Planner"]),
-        .target(name: "Check", dependencies: ["ELF", "KernelWorld", "Livepatch", "Planner"]),
+        .target(name: "Check", dependencies: ["ELF", "KernelWorld", "Livepatch", "Planner"], exclude: ["README.md"]),
         .target(name: "KlpSplitCommands", dependencies: [
             "ELF", "KernelWorld", "Livepatch", "Planner", "Convert", "Check",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
