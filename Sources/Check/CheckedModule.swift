@@ -79,7 +79,8 @@ package struct CheckedModule: Sendable {
             do {
                 patch = try LivepatchReader.read(path: path, displayName: file, requireLivepatchMarker: false).patch
             } catch {
-                patchProblem = error.message
+                let prefix = "\(file): "
+                patchProblem = error.message.hasPrefix(prefix) ? String(error.message.dropFirst(prefix.count)) : error.message
             }
             return CheckedModule(file: file, sections: elf.sections, symbols: elf.symbols,
                                  relocationSections: relocationSections, modinfo: modinfo, versions: versions,
