@@ -44,9 +44,17 @@ package struct CheckReport: Sendable {
         "\(errorCount) error(s), \(warningCount) warning(s) in \(modules.count) module(s)"
     }
 
-    /// One finding per line, then the summary line.
-    package func renderText() -> String {
-        (findings.map(\.rendered) + [summary]).joined(separator: "\n") + "\n"
+    /// One finding per line, then the summary line. With `colour` (stdout is a terminal), the
+    /// severity is red (error) or magenta (warning), as compilers print it.
+    package func renderText(colour: Bool = false) -> String {
+        let lines = findings.map { finding -> String in
+            guard colour else { return finding.rendered }
+            let code = finding.severity == .error ? "1;31" : "1;35"
+            let plain = "\(finding.severity.rawValue):"
+            return finding.rendered.replacingOccurrences(of: " \(plain) ", with: " \u{1B}[\(code)m\(plain)\u{1B}[0m ",
+                                                         options: [], range: finding.rendered.range(of: " \(plain) "))
+        }
+        return (lines + [summary]).joined(separator: "\n") + "\n"
     }
 
     /// `schemaVersion` 1: sorted keys, pretty-printed, no absolute paths (docs/json-schema.md).

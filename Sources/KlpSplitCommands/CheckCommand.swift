@@ -51,7 +51,7 @@ struct CheckCommand: ParsableCommand {
         }
         let report = Checker.check(checked, world: worldFacts)
         switch format {
-        case .text: Terminal.output(report.renderText())
+        case .text: Terminal.output(report.renderText(colour: Terminal.outputIsTerminal))
         case .json: Terminal.output(report.renderJSON(strict: strict))
         }
         if unreadable { throw ExitCode(1) }
