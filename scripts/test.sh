@@ -44,3 +44,5 @@ echo "[test] klp-split check of the parts (the release gate)"
 "$klp_split" check "$parts"/lp_klpbuild.ko "$parts"/lp_klpbuild__*.ko -b Fixtures/world
 echo "[test] harness/run.sh (harness/scenarios, harness/scenarios-build and harness/scenarios-check)"
 KLP_SPLIT_OUT=$parts KLP_SPLIT_SCENARIOS=$REPO/harness/scenarios-build:$REPO/harness/scenarios-check harness/run.sh
+echo "[test] harness/selftest.sh (the runner must fail deliberately broken scenarios)"
+harness/selftest.sh
