@@ -48,6 +48,10 @@ struct RelocationRewriter {
                 if ordinaryNames[target] == nil { ordinaryNames[target] = tableName }
                 for entry in entries {
                     guard let offset = selection.newOffset(section: target, offset: entry.offset) else { continue }
+                    if let funcs = builder.object.functionsArray, funcs.section == target,
+                       !(funcs.offset..<(funcs.offset + builder.object.functionsArraySize)).contains(entry.offset) {
+                        continue  // another object's klp_func entries: the part's klp_patch never reads them
+                    }
                     let site = "\(targetName)+0x\(String(entry.offset, radix: 16))"
                     if let reference = references["\(targetName)\u{0}\(entry.offset)"] {
                         try convert(entry, offset: offset, reference: reference, target: target, site: site, exported: exported)

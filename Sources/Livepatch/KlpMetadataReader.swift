@@ -228,6 +228,7 @@ struct KlpMetadataReader {
             var object = KlpObject(name: name, functions: functions, callbacks: callbacks)
             object.entry = Location(section: start.section, offset: base)
             object.functionsArray = funcs
+            object.functionsArraySize = UInt64(functions.count) * funcSize
             objects.append((object, [funcSize]))
         }
         // Verify: no relocation in the array outside the known pointer members.
@@ -316,6 +317,7 @@ struct KlpMetadataReader {
             var object = KlpObject(name: name, functions: functions, callbacks: callbacks)
             object.entry = Location(section: section.index, offset: base)
             object.functionsArray = funcs
+            object.functionsArraySize = UInt64(functions.count) * layout.funcSize
             objects.append(object)
         }
         // Verify: every relocation in the metadata sections falls on a pointer member of an entry read above.

@@ -37,6 +37,8 @@ package struct KlpObject: Sendable {
     package var entry: Location? = nil
     /// Where its `klp_func` (or `klp_func_ext`) array starts.
     package var functionsArray: Location? = nil
+    /// The bytes its entries take in that array (without the terminator).
+    package var functionsArraySize: UInt64 = 0
 }
 
 /// One patched function (`struct klp_func`).
