@@ -84,7 +84,8 @@ struct RelocationRewriter {
             if Self.keySections.contains(targetName) && reference.category != .vmlinuxLocal {
                 throw .staticKey(file, site, key: reference.symbol, module: owner, section: targetName)
             }
-            let relocationObject = reference.category == .vmlinuxLocal ? "vmlinux" : builder.part.object
+            let relocationObject = reference.relocationObject
+                ?? (reference.category == .vmlinuxLocal ? "vmlinux" : builder.part.object)
             let name = KlpNames.symbol(object: owner, name: reference.symbol, sympos: sympos)
             let key = KlpSectionKey(object: relocationObject, target: target)
             livepatch[key, default: []].append(.init(offset: offset, type: entry.type, symbol: .livepatch(name), addend: entry.addend))

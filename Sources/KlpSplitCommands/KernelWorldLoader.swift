@@ -26,7 +26,7 @@ struct KernelWorldLoader {
     func resolvePaths() throws -> Paths {
         var paths = Paths()
         let fileManager = FileManager.default
-        let live = options.basedir == nil && options.kdir == nil && options.kallsyms == nil
+        let live = options.basedir == nil && options.kdir == nil && options.kallsyms == nil && options.symbolsKlp == nil
             && options.systemMap == nil && options.vmlinux == nil && options.symvers.isEmpty
         let basedir = options.basedir ?? (live || options.kernelRelease != nil ? "/" : nil)
         if let basedir {
@@ -54,7 +54,7 @@ struct KernelWorldLoader {
         if let kallsyms = options.kallsyms { paths.kallsyms = kallsyms }
         if let systemMap = options.systemMap { paths.systemMap = systemMap }
         if let vmlinux = options.vmlinux { paths.vmlinux = vmlinux }
-        guard !paths.symvers.isEmpty else {
+        guard !paths.symvers.isEmpty || options.symbolsKlp != nil else {
             let place = options.basedir.map { "\($0)/usr/src/linux-headers-REL/Module.symvers" } ?? "the kernel world"
             throw Failure(description: "error: no Module.symvers found (looked for \(place)); pass --kdir DIR, -b DIR -k REL with the headers installed, or --symvers FILE")
         }
@@ -77,9 +77,11 @@ struct KernelWorldLoader {
     /// Reads everything the Planner needs for this livepatch.
     func load(for livepatch: LivepatchModule, sympos: [SymposChoice] = []) throws -> PlanInput {
         let paths = try resolvePaths()
+        let symbolsKlp = try options.symbolsKlp.map { try SymbolsKlp(contentsOf: $0, displayName: Self.display($0)) }
         var tables: [ExportTable] = []
         for file in paths.symvers { tables.append(try ExportTable(contentsOf: file, displayName: Self.display(file))) }
-        let exports = ExportTable.merging(tables)
+        var exports = ExportTable.merging(tables)
+        if paths.symvers.isEmpty, let symbolsKlp { exports = try symbolsKlp.derivedExports() }
 
         var objects: [ObjectName] = []
         for object in livepatch.patch.objects {
@@ -88,7 +90,10 @@ struct KernelWorldLoader {
         var dependencies: [ObjectName: Set<ObjectName>] = [:]
         var orders: [ObjectName: SymbolOrder] = [:]
         let modules = objects.filter { !$0.isVmlinux }
-        if !modules.isEmpty {
+        if !modules.isEmpty, let symbolsKlp, paths.moduleDirectory.map({ !FileManager.default.fileExists(atPath: $0) }) ?? true {
+            // symbols.klp gives the order; without a module tree there are no dependencies to know.
+            for module in modules { orders[module] = symbolsKlp.symbolOrder(of: module) }
+        } else if !modules.isEmpty {
             guard let directory = paths.moduleDirectory else {
                 throw Failure(description: "error: the patch changes modules (\(modules.map(\.rawValue).joined(separator: ", "))) but no module tree was given; pass -b DIR -k REL")
             }
@@ -98,12 +103,16 @@ struct KernelWorldLoader {
                     throw Failure(description: "\(livepatch.file): error: patched module '\(module)' is not in \(Self.display(directory)); pass the kernel world of the target kernel")
                 }
                 dependencies[module] = Set(try index.dependencies(of: module))
-                if let path = index.path(of: module) {
+                if let order = symbolsKlp?.symbolOrder(of: module) {
+                    orders[module] = order
+                } else if let path = index.path(of: module) {
                     orders[module] = try ModuleSymbolOrder(moduleAt: path, object: module, displayName: "\(module).ko").loaded
                 }
             }
         }
-        if let kallsyms = paths.kallsyms {
+        if let order = symbolsKlp?.symbolOrder(of: .vmlinux) {
+            orders[.vmlinux] = order
+        } else if let kallsyms = paths.kallsyms {
             orders[.vmlinux] = try KallsymsTable(contentsOf: kallsyms, displayName: Self.display(kallsyms)).vmlinux
         } else if let systemMap = paths.systemMap {
             orders[.vmlinux] = try SystemMap(contentsOf: systemMap, displayName: Self.display(systemMap)).vmlinux
