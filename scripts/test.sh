@@ -40,3 +40,5 @@ echo "[test] klp-split build Fixtures/modules/lp_klpbuild.ko -b Fixtures/world -
 "$klp_split" build Fixtures/modules/lp_klpbuild.ko -b Fixtures/world -o "$parts"
 echo "[test] harness/run.sh (harness/scenarios and harness/scenarios-build)"
 KLP_SPLIT_OUT=$parts KLP_SPLIT_SCENARIOS=$REPO/harness/scenarios-build harness/run.sh
+echo "[test] harness/selftest.sh (the runner must fail deliberately broken scenarios)"
+harness/selftest.sh
