@@ -6,7 +6,8 @@
 #   2. swift test, debug and release (unit and fixture tests on the committed real .ko files)
 #   3. the kernel acceptance harness: harness/setup.sh (qemu, busybox, the Debian 6.1.0-56-amd64
 #      kernel into ${KLP_SPLIT_CACHE:-~/.cache/klp-split}); 'klp-split build' of the multi-object
-#      fixture lp_split into a temporary directory; harness/run.sh boots the real kernel under qemu
+#      fixture lp_split (and lp_klpbuild), 'klp-split convert' of lp_twofiles and lp_cdrom, into a
+#      temporary directory; harness/run.sh boots the real kernel under qemu
 #      TCG and checks every scenario of harness/scenarios and harness/scenarios-build (the latter
 #      load the parts that build just wrote)
 # --unit skips step 3 and says so loudly; CI never passes it.
@@ -38,6 +39,10 @@ klp_split="$(swift build -c release --show-bin-path)/klp-split"
 "$klp_split" build Fixtures/modules/lp_split.ko -b Fixtures/world --sympos ucode_path=2 -o "$parts"
 echo "[test] klp-split build Fixtures/modules/lp_klpbuild.ko -b Fixtures/world -o $parts"
 "$klp_split" build Fixtures/modules/lp_klpbuild.ko -b Fixtures/world -o "$parts"
+for lp in lp_twofiles lp_cdrom; do
+	echo "[test] klp-split convert Fixtures/modules/$lp.ko -b Fixtures/world -o $parts/$lp.ko"
+	"$klp_split" convert "Fixtures/modules/$lp.ko" -b Fixtures/world -o "$parts/$lp.ko"
+done
 echo "[test] harness/run.sh (harness/scenarios and harness/scenarios-build)"
 KLP_SPLIT_OUT=$parts KLP_SPLIT_SCENARIOS=$REPO/harness/scenarios-build harness/run.sh
 echo "[test] harness/selftest.sh (the runner must fail deliberately broken scenarios)"

@@ -118,7 +118,10 @@ extension PlanningContext {
             ? (input.wholeModule ? "code resolved when the livepatch loads (vmlinux) cannot use a module export without pinning \(owner)"
                                  : "the main (vmlinux) part cannot use a module export without pinning \(owner)")
             : "\(object) does not depend on \(owner)"
-        if input.wholeModule && object.isVmlinux {
+        if input.wholeModule && !object.isVmlinux {
+            fail("other-module-export", location,
+                  "'\(name)' is exported by '\(owner)', which patched module '\(object)' does not depend on, so '\(owner)' may not be loaded when the kernel applies this relocation (when '\(object)' loads); drop the call, or patch a module that depends on '\(owner)' instead")
+        } else if input.wholeModule && object.isVmlinux {
             fail("other-module-export", location,
                   "'\(name)' is exported by '\(owner)', but this code is not reached from any patched function of '\(owner)' (or of a module depending on it), so its relocation would be resolved when the livepatch loads and pin '\(owner)'; call it only from replacement code of '\(owner)', or drop it")
         } else {
