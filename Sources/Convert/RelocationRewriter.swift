@@ -44,8 +44,8 @@ struct RelocationRewriter {
         let metadata = builder.livepatch.patch.metadataSections
         for target in selection.kept.sorted() {
             let targetName = input.sections[target].name
-            for (tableName, entries) in selection.relocationTables(for: target) {
-                if ordinaryNames[target] == nil { ordinaryNames[target] = tableName }
+            for (tableName, entries) in selection.relocationTables(for: target, includingLivepatch: builder.wholeModule) {
+                if ordinaryNames[target] == nil && !tableName.hasPrefix(".klp.rela.") { ordinaryNames[target] = tableName }
                 for entry in entries {
                     guard let offset = selection.newOffset(section: target, offset: entry.offset) else { continue }
                     let site = "\(targetName)+0x\(String(entry.offset, radix: 16))"

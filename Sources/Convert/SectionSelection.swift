@@ -167,10 +167,12 @@ struct SectionSelection {
 
     // MARK: lookups
 
-    func relocationTables(for target: Int) -> [(name: String, entries: [Relocation])] {
+    /// The relocation tables that patch `target`; `.klp.rela.*` ones only with `includingLivepatch`
+    /// (`convert` keeps the klp relocations an input already has).
+    func relocationTables(for target: Int, includingLivepatch: Bool = false) -> [(name: String, entries: [Relocation])] {
         input.sections.compactMap { section in
             guard case .relocations(let entries) = section.contents, section.info == target,
-                  !section.flags.contains(.relaLivepatch) else { return nil }
+                  includingLivepatch || !section.flags.contains(.relaLivepatch) else { return nil }
             return (section.name, entries)
         }
     }

@@ -43,7 +43,8 @@ extension PlanningContext {
                     account.infrastructure += 1
                     continue
                 }
-                if let reference = classifyWholeSite(entry, in: section, contexts: contexts, partName: patchName) {
+                if let reference = classifyWholeSite(entry, in: section, table: table.section.name, contexts: contexts,
+                                                     partName: patchName) {
                     references.append(reference)
                     account.references += 1
                 } else if role == .infrastructure {
@@ -73,7 +74,7 @@ extension PlanningContext {
 
     /// One site, classified for each object whose code holds it (the module's own load-time context,
     /// vmlinux, when none does); nil when it refers inside the module.
-    private mutating func classifyWholeSite(_ entry: Relocation, in section: Section, contexts: [Int],
+    private mutating func classifyWholeSite(_ entry: Relocation, in section: Section, table: String, contexts: [Int],
                                             partName: String) -> Reference? {
         guard entry.symbolIndex > 0, entry.symbolIndex < livepatch.symbols.count else { return nil }
         let symbol = livepatch.symbols[entry.symbolIndex]
@@ -93,7 +94,8 @@ extension PlanningContext {
             var reference = make(parsed.symbol, parsed.object == "vmlinux" ? .vmlinuxLocal : .moduleLocal,
                                  owner: parsed.object, sympos: Int(parsed.sympos),
                                  action: "keep the existing klp relocation", reason: "already converted to a livepatch symbol", ok: true)
-            reference.relocationObject = parsed.object
+            // an input converted before: the relocation stays in the .klp.rela section it was in
+            reference.relocationObject = KlpNames.parseRelocationSection(table) ?? parsed.object
             return reference
         }
         let function = livepatch.symbolCovering(Location(section: section.index, offset: entry.offset))?.name

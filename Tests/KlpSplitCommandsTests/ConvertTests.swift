@@ -70,6 +70,17 @@ struct ConvertTests {
         try LivepatchFormat.expectConformant(one, moduleName: fixture)
     }
 
+    @Test("converting a converted module changes nothing", arguments: ["lp_cdrom", "lp_twofiles", "lp_split"])
+    func idempotent(fixture: String) throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let (first, once) = try convert(fixture, extra: ["--sympos", "ucode_path=2"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let twice = "\(directory)/\(fixture)-twice.ko"
+        let second = try runProcess(Repository.executable, ["convert", once, "-b", Repository.world, "-o", twice])
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(FileManager.default.contents(atPath: once) == FileManager.default.contents(atPath: twice))
+    }
+
     @Test("each translation unit's KLP_SYMPOS annotation applies to its own references to the shared name")
     func annotationsPerTranslationUnit() throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
