@@ -121,6 +121,20 @@ struct ConvertTests {
         #expect(!FileManager.default.fileExists(atPath: output))
     }
 
+    @Test("a helper shared by two objects whose reference resolves differently for each is refused (shared-site)")
+    func sharedSite() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let (result, output) = try convert("lp_sharedsite")
+        #expect(result.status == 2)
+        let errors = result.stderr.split(separator: "\n").filter { $0.contains(": error: ") }
+        #expect(errors.count == 2, "\(result.stderr)")
+        #expect(errors.first?.contains(".text.lp_sharedsite_locked+0x8: error: 'cdrom_mutex' is used in lp_sharedsite_locked+0x8") == true,
+                "\(result.stderr)")
+        #expect(result.stderr.contains("for cdrom: .klp.sym.cdrom.cdrom_mutex,0 in .klp.rela.cdrom..text.lp_sharedsite_locked"))
+        #expect(result.stderr.contains("for sr_mod: unresolved"))
+        #expect(!FileManager.default.fileExists(atPath: output))
+    }
+
     @Test("the output may not be the input")
     func refusesInputAsOutput() throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
