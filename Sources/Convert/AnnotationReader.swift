@@ -6,8 +6,10 @@ import Planner
 /// include/uapi/linux/livepatch.h), and entry i's symbol is named by the relocation at offset 12·i.
 ///
 /// Each entry is tied to the compilation unit whose top-level variable (the annotation array) starts
-/// at or before it in the section (DWARF, `TranslationUnit.variables`), and so to that unit's code.
-/// Without DWARF the entry applies to every site of its name, as in klp-convert.
+/// at or before it in the section (DWARF, `TranslationUnit.variables`), and so to that unit's code
+/// and to its other top-level variables (their extent is the `st_size` of the symbol at their
+/// address), so a pointer table of the unit is covered too. Without DWARF the entry applies to
+/// every site of its name, as in klp-convert.
 package enum AnnotationReader {
     /// Size of `struct klp_module_reloc` (packed: 8-byte pointer + u32).
     static let entrySize = 12
@@ -40,9 +42,23 @@ package enum AnnotationReader {
                 annotations.append(SymposAnnotation(
                     object: object, symbol: image.symbols[relocation.symbolIndex].name, position: Int(sympos),
                     unit: owner.map { String($0.name.split(separator: "/").last ?? Substring($0.name)) },
-                    code: owner?.code ?? [], location: location))
+                    code: owner.map { ranges(of: $0, image: image) } ?? [], location: location))
             }
         }
         return annotations
+    }
+
+    /// A unit's code, and its top-level variables outside the annotation sections.
+    static func ranges(of unit: TranslationUnit, image: ELFImage) -> [SectionRange] {
+        var ranges = unit.code
+        for variable in unit.variables where variable.section < image.sections.count
+            && !image.sections[variable.section].name.hasPrefix(prefix) {
+            let size = image.symbols.first {
+                $0.section.isOrdinary && Int($0.section.rawValue) == variable.section && $0.value == variable.offset
+                    && $0.type == .object && $0.size > 0
+            }?.size
+            if let size { ranges.append(SectionRange(section: variable.section, start: variable.offset, end: variable.offset + size)) }
+        }
+        return ranges
     }
 }

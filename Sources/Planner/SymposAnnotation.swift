@@ -6,8 +6,8 @@ import ELF
 ///
 /// klp-convert matched annotations by NAME only, so two object files of one module could not give
 /// one name two positions ("Conflicting KLP_SYMPOS definition", §3.5). klp-split applies an
-/// annotation only to the relocation sites in the code of the translation unit it was written in
-/// (`code`), found through DWARF; `code` is empty when the unit is unknown, and then the annotation
+/// annotation only to the relocation sites in the code and variables of the translation unit it was
+/// written in (`code`), found through DWARF; `code` is empty when the unit is unknown, and then the annotation
 /// applies to every site.
 package struct SymposAnnotation: Sendable, Equatable {
     /// The object named by the section: `vmlinux` or a module.
@@ -16,7 +16,7 @@ package struct SymposAnnotation: Sendable, Equatable {
     package let position: Int
     /// The compilation unit that holds the annotation (`DW_AT_name`), if known.
     package let unit: String?
-    /// The code of that unit; a site outside it is not annotated by this entry.
+    /// The code and top-level variables of that unit; a site outside them is not annotated by this entry.
     package let code: [SectionRange]
     /// Where the entry is, for messages: `.klp.module_relocs.vmlinux+0xc`.
     package let location: String

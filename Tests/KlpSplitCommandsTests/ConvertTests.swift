@@ -89,7 +89,9 @@ struct ConvertTests {
         #expect(!result.stderr.contains("annotation-unused"), "\(result.stderr)")
         let klp = try klpRelocations(output)
         #expect(klp[".text.livepatch_twofiles_cmdline_proc_show+0x1f"] == ".klp.sym.vmlinux.ucode_path,1")
-        #expect(klp[".text.lp_twofiles_b_show+0x8"] == ".klp.sym.vmlinux.ucode_path,2")
+        #expect(klp[".text.lp_twofiles_b_show+0x9"] == ".klp.sym.vmlinux.ucode_path,2")
+        // b.c's pointer table (data) is covered by b.c's annotation too
+        #expect(klp[".data.lp_twofiles_b_table+0x0"] == ".klp.sym.vmlinux.ucode_path,2")
         // the annotations are gone: their section, its relocations and the arrays' symbols
         let elf = try ELFFile(path: output)
         #expect(!elf.sections.contains { $0.name.contains("klp.module_relocs") })
@@ -105,9 +107,20 @@ struct ConvertTests {
         #expect(result.status == 0, "\(result.stderr)")
         let klp = try klpRelocations(output)
         #expect(klp[".text.livepatch_twofiles_cmdline_proc_show+0x1f"] == ".klp.sym.vmlinux.ucode_path,1")
-        #expect(klp[".text.lp_twofiles_b_show+0x8"] == ".klp.sym.vmlinux.ucode_path,1")
-        // b.c's annotation was overridden, so it is reported as unused
-        #expect(result.stderr.contains("annotation-unused") || result.stderr.contains("applies to no reference"))
+        #expect(klp[".text.lp_twofiles_b_show+0x9"] == ".klp.sym.vmlinux.ucode_path,1")
+        // the table is data, outside the function: b.c's annotation still applies there
+        #expect(klp[".data.lp_twofiles_b_table+0x0"] == ".klp.sym.vmlinux.ucode_path,2")
+        #expect(!result.stderr.contains("applies to no reference"), "\(result.stderr)")
+    }
+
+    @Test("an annotation that no reference uses is a warning naming it and its translation unit")
+    func unusedAnnotation() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let (result, output) = try convert("lp_twofiles", extra: ["--sympos", "ucode_path=2"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains(".klp.module_relocs.vmlinux+0x0: warning: KLP_MODULE_RELOC(vmlinux) { KLP_SYMPOS(ucode_path, 1) } in a.c applies to no reference"))
+        #expect(result.stderr.contains(".klp.module_relocs.vmlinux+0xc: warning: KLP_MODULE_RELOC(vmlinux) { KLP_SYMPOS(ucode_path, 2) } in b.c applies to no reference"))
+        #expect(Set(try klpRelocations(output).values.filter { $0.contains("ucode_path") }) == [".klp.sym.vmlinux.ucode_path,2"])
     }
 
     @Test("an ambiguous name is refused with a ready-to-paste annotation and --sympos flag; nothing is written")
@@ -190,7 +203,7 @@ struct ConvertTests {
         // and alone (exports from its __ksymtab_ names, as klp-convert did)
         let (alone, three) = try convert("lp_twofiles", to: "lp_twofiles-file", world: ["--symbols-klp", file])
         #expect(alone.status == 0, "\(alone.stderr)")
-        #expect(try klpRelocations(three)[".text.lp_twofiles_b_show+0x8"] == ".klp.sym.vmlinux.ucode_path,2")
+        #expect(try klpRelocations(three)[".text.lp_twofiles_b_show+0x9"] == ".klp.sym.vmlinux.ucode_path,2")
     }
 
     @Test("a malformed symbols.klp is one error naming file:line", arguments: [

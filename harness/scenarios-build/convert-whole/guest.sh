@@ -5,7 +5,7 @@
 # static `ucode_path`, a.c annotated KLP_SYMPOS(ucode_path, 1), b.c
 # KLP_SYMPOS(ucode_path, 2). Proves that each reference reached the occurrence
 # its own file asked for (the guest looks both printed addresses up in its
-# /proc/kallsyms).
+# /proc/kallsyms), and that b.c's pointer table (a data relocation) got b.c's position.
 # lp_cdrom: a cdrom livepatch whose export (cdrom_check_events) and statics
 # became .klp.sym.cdrom.* relocations: it loads BEFORE cdrom (late module
 # patching), patches cdrom when it comes, and does not pin it.
@@ -20,7 +20,7 @@ wait_transition lp_twofiles
 run 'cat /proc/cmdline | tee /tmp/cmdline'
 run 'grep " ucode_path$" /proc/kallsyms'
 total=$(grep -c ' ucode_path$' /proc/kallsyms)
-for f in a.c b.c; do
+for f in a.c b.c "b.c table"; do
 	addr=$(sed -n "s/^lp_twofiles: $f ucode_path@\([0-9a-f]*\) .*/\1/p" /tmp/cmdline)
 	occ=$(grep ' ucode_path$' /proc/kallsyms | awk -v a="$addr" '$1 == a { print NR }')
 	echo "lp_twofiles-check: $f read ucode_path@${addr:-none}, occurrence ${occ:-none} of $total"
