@@ -9,6 +9,7 @@
 //   Livepatch        a livepatch module read into values: klp_patch/klp_object/klp_func, references
 //   Planner          pure logic: references -> categories -> parts -> graph; no file I/O
 //   Convert          ELF rewriting: per-part modules, .klp.rela/.klp.sym, .modinfo, __versions
+//   Check            the release gate's rules over built livepatch modules and the target kernel
 //   KlpSplitCommands the subcommands (plan, build, check, ...) as ParsableCommands
 //   klp-split        a few lines of @main
 import PackageDescription
@@ -26,20 +27,22 @@ let package = Package(
         .systemLibrary(name: "CLibELF", pkgConfig: "libelf", providers: [.apt(["libelf-dev"])]),
         .systemLibrary(name: "CKmod", pkgConfig: "libkmod", providers: [.apt(["libkmod-dev"])]),
         .systemLibrary(name: "CLibDW", pkgConfig: "libdw", providers: [.apt(["libdw-dev"])]),
-        .target(name: "ELF", dependencies: ["CLibELF", "CLibDW"]),
-        .target(name: "KernelWorld", dependencies: ["ELF", "CKmod"]),
-        .target(name: "Livepatch", dependencies: ["ELF", "KernelWorld"]),
-        .target(name: "Planner", dependencies: ["KernelWorld", "Livepatch"]),
-        .target(name: "Convert", dependencies: ["ELF", "Planner"]),
+        .target(name: "ELF", dependencies: ["CLibELF", "CLibDW"], exclude: ["README.md"]),
+        .target(name: "KernelWorld", dependencies: ["ELF", "CKmod"], exclude: ["README.md"]),
+        .target(name: "Livepatch", dependencies: ["ELF", "KernelWorld"], exclude: ["README.md"]),
+        .target(name: "Planner", dependencies: ["KernelWorld", "Livepatch"], exclude: ["README.md"]),
+        .target(name: "Convert", dependencies: ["ELF", "Planner"], exclude: ["README.md"]),
+        .target(name: "Check", dependencies: ["ELF", "KernelWorld", "Livepatch", "Planner"], exclude: ["README.md"]),
         .target(name: "KlpSplitCommands", dependencies: [
-            "ELF", "KernelWorld", "Livepatch", "Planner", "Convert",
+            "ELF", "KernelWorld", "Livepatch", "Planner", "Convert", "Check",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
-        .executableTarget(name: "klp-split", dependencies: ["KlpSplitCommands"]),
+        ], exclude: ["README.md"]),
+        .executableTarget(name: "klp-split", dependencies: ["KlpSplitCommands"], exclude: ["README.md"]),
         .testTarget(name: "ELFTests", dependencies: ["ELF"], resources: []),
         .testTarget(name: "KernelWorldTests", dependencies: ["KernelWorld"]),
         .testTarget(name: "LivepatchTests", dependencies: ["Livepatch"]),
         .testTarget(name: "PlannerTests", dependencies: ["Planner"]),
+        .testTarget(name: "CheckTests", dependencies: ["Check", "ELF", "KernelWorld", "Livepatch", "Planner"]),
         .testTarget(name: "KlpSplitCommandsTests", dependencies: ["KlpSplitCommands"], exclude: ["Golden"]),
     ]
 )

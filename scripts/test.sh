@@ -6,10 +6,12 @@
 #   2. swift test, debug and release (unit and fixture tests on the committed real .ko files)
 #   3. the kernel acceptance harness: harness/setup.sh (qemu, busybox, the Debian 6.1.0-56-amd64
 #      kernel into ${KLP_SPLIT_CACHE:-~/.cache/klp-split}); 'klp-split build' of the multi-object
-#      fixture lp_split (and lp_klpbuild), 'klp-split convert' of lp_twofiles and lp_cdrom, into a
+#      fixture lp_split (and lp_klpbuild) and 'klp-split convert' of lp_twofiles and lp_cdrom into a
 #      temporary directory; harness/run.sh boots the real kernel under qemu
-#      TCG and checks every scenario of harness/scenarios and harness/scenarios-build (the latter
-#      load the parts that build just wrote)
+#      TCG and checks every scenario of harness/scenarios, harness/scenarios-build (they load the
+#      parts that build just wrote, after 'klp-split check' passed them, and the modules convert
+#      wrote) and harness/scenarios-check (the kernel refuses check's broken fixtures with the
+#      messages check quotes)
 # --unit skips step 3 and says so loudly; CI never passes it.
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -43,7 +45,10 @@ for lp in lp_twofiles lp_cdrom; do
 	echo "[test] klp-split convert Fixtures/modules/$lp.ko -b Fixtures/world -o $parts/$lp.ko"
 	"$klp_split" convert "Fixtures/modules/$lp.ko" -b Fixtures/world -o "$parts/$lp.ko"
 done
-echo "[test] harness/run.sh (harness/scenarios and harness/scenarios-build)"
-KLP_SPLIT_OUT=$parts KLP_SPLIT_SCENARIOS=$REPO/harness/scenarios-build harness/run.sh
+echo "[test] klp-split check of the parts (the release gate)"
+"$klp_split" check "$parts"/lp_split.ko "$parts"/lp_split__*.ko -b Fixtures/world
+"$klp_split" check "$parts"/lp_klpbuild.ko "$parts"/lp_klpbuild__*.ko -b Fixtures/world
+echo "[test] harness/run.sh (harness/scenarios, harness/scenarios-build and harness/scenarios-check)"
+KLP_SPLIT_OUT=$parts KLP_SPLIT_SCENARIOS=$REPO/harness/scenarios-build:$REPO/harness/scenarios-check harness/run.sh
 echo "[test] harness/selftest.sh (the runner must fail deliberately broken scenarios)"
 harness/selftest.sh

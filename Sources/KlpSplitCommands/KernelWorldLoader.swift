@@ -1,3 +1,4 @@
+import Check
 import ELF
 import Foundation
 import KernelWorld
@@ -78,11 +79,8 @@ struct KernelWorldLoader {
     func load(for livepatch: LivepatchModule, sympos: [SymposChoice] = []) throws -> PlanInput {
         let paths = try resolvePaths()
         let symbolsKlp = try options.symbolsKlp.map { try SymbolsKlp(contentsOf: $0, displayName: Self.display($0)) }
-        var tables: [ExportTable] = []
-        for file in paths.symvers { tables.append(try ExportTable(contentsOf: file, displayName: Self.display(file))) }
-        var exports = ExportTable.merging(tables)
+        var exports = try Self.exports(paths)
         if paths.symvers.isEmpty, let symbolsKlp { exports = try symbolsKlp.derivedExports() }
-
         var objects: [ObjectName] = []
         for object in livepatch.patch.objects {
             if let name = try? ObjectName(normalizing: object.name ?? "vmlinux") { objects.append(name) }
@@ -102,25 +100,68 @@ struct KernelWorldLoader {
                 guard index.contains(module) else {
                     throw Failure(description: "\(livepatch.file): error: patched module '\(module)' is not in \(Self.display(directory)); pass the kernel world of the target kernel")
                 }
-                dependencies[module] = Set(try index.dependencies(of: module))
-                if let order = symbolsKlp?.symbolOrder(of: module) {
-                    orders[module] = order
-                } else if let path = index.path(of: module) {
-                    orders[module] = try ModuleSymbolOrder(moduleAt: path, object: module, displayName: "\(module).ko").loaded
-                }
+                let facts = try Self.moduleFacts(module, index: index)
+                dependencies[module] = facts.dependencies
+                if let order = symbolsKlp?.symbolOrder(of: module) ?? facts.order { orders[module] = order }
             }
         }
         if let order = symbolsKlp?.symbolOrder(of: .vmlinux) {
             orders[.vmlinux] = order
-        } else if let kallsyms = paths.kallsyms {
-            orders[.vmlinux] = try KallsymsTable(contentsOf: kallsyms, displayName: Self.display(kallsyms)).vmlinux
-        } else if let systemMap = paths.systemMap {
-            orders[.vmlinux] = try SystemMap(contentsOf: systemMap, displayName: Self.display(systemMap)).vmlinux
-        } else if let vmlinux = paths.vmlinux {
-            orders[.vmlinux] = try Self.vmlinuxOrder(path: vmlinux)
+        } else if let order = try Self.vmlinuxOrder(paths) {
+            orders[.vmlinux] = order
         }
         return PlanInput(livepatch: livepatch, exports: exports, dependencies: dependencies, symbolOrder: orders,
                          symposChoices: sympos)
+    }
+
+    /// Reads what `check` needs for these modules: the exports, and the dependencies and symbol
+    /// order of every object they name that the target kernel has. Unlike `load(for:)`, a missing
+    /// module tree, an object the target lacks or a missing vmlinux order is not an error here: the
+    /// rules report it against the module that names it.
+    func loadCheckWorld(for modules: [CheckedModule]) throws -> CheckWorld {
+        let paths = try resolvePaths()
+        let exports = try Self.exports(paths)
+        var dependencies: [ObjectName: Set<ObjectName>] = [:]
+        var orders: [ObjectName: SymbolOrder] = [:]
+        let objects = CheckWorld.objectsNamed(by: modules).filter { !$0.isVmlinux }.sorted()
+        if let directory = paths.moduleDirectory, !objects.isEmpty {
+            let index = try ModuleDependencies(moduleDirectory: directory)
+            for object in objects where index.contains(object) {
+                let facts = try Self.moduleFacts(object, index: index)
+                dependencies[object] = facts.dependencies
+                if let order = facts.order { orders[object] = order }
+            }
+        }
+        if let order = try Self.vmlinuxOrder(paths) { orders[.vmlinux] = order }
+        return CheckWorld(exports: exports, moduleDependencies: dependencies, symbolOrders: orders,
+                          hasModuleTree: paths.moduleDirectory != nil)
+    }
+
+    /// Every Module.symvers the options name, merged in order.
+    private static func exports(_ paths: Paths) throws -> ExportTable {
+        var tables: [ExportTable] = []
+        for file in paths.symvers { tables.append(try ExportTable(contentsOf: file, displayName: display(file))) }
+        return ExportTable.merging(tables)
+    }
+
+    /// A module's dependency closure and, when it has a .ko, its symbol order once loaded.
+    private static func moduleFacts(_ module: ObjectName, index: ModuleDependencies) throws
+        -> (dependencies: Set<ObjectName>, order: SymbolOrder?) {
+        let dependencies = Set(try index.dependencies(of: module))
+        guard let path = index.path(of: module) else { return (dependencies, nil) }
+        return (dependencies, try ModuleSymbolOrder(moduleAt: path, object: module, displayName: "\(module).ko").loaded)
+    }
+
+    /// The vmlinux symbol order from kallsyms, System.map or vmlinux, whichever was given.
+    private static func vmlinuxOrder(_ paths: Paths) throws -> SymbolOrder? {
+        if let kallsyms = paths.kallsyms {
+            return try KallsymsTable(contentsOf: kallsyms, displayName: display(kallsyms)).vmlinux
+        } else if let systemMap = paths.systemMap {
+            return try SystemMap(contentsOf: systemMap, displayName: display(systemMap)).vmlinux
+        } else if let vmlinux = paths.vmlinux {
+            return try vmlinuxOrder(path: vmlinux)
+        }
+        return nil
     }
 
     /// A short name for messages and reports: never an absolute path.

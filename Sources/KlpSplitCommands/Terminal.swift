@@ -6,6 +6,9 @@ import Glibc
 enum Terminal {
     static func output(_ text: String) { write(to: 1, text) }
 
+    /// True when stdout is a terminal (colour is used only then) and `NO_COLOR` is not set.
+    static var outputIsTerminal: Bool { isatty(1) == 1 && getenv("NO_COLOR") == nil }
+
     static func error(_ line: String) { write(to: 2, line.hasSuffix("\n") ? line : line + "\n") }
 
     private static func write(to descriptor: Int32, _ text: String) {

@@ -4,8 +4,12 @@ import ELF
 package enum LivepatchReader {
     /// Opens, checks and reads one livepatch module.
     ///
-    /// - Parameter displayName: how diagnostics name the file (defaults to the path).
-    package static func read(path: String, displayName: String? = nil) throws(LivepatchError) -> LivepatchModule {
+    /// - Parameters:
+    ///   - displayName: how diagnostics name the file (defaults to the path).
+    ///   - requireLivepatchMarker: refuse a module without `livepatch=Y` in `.modinfo` (default);
+    ///     `check` passes false so it can still read the patch of a module that lacks the marker.
+    package static func read(path: String, displayName: String? = nil,
+                             requireLivepatchMarker: Bool = true) throws(LivepatchError) -> LivepatchModule {
         let file = displayName ?? path
         let elf: ELFFile
         do {
@@ -19,7 +23,7 @@ package enum LivepatchReader {
         do {
             let modinfoBytes = try elf.section(named: ".modinfo").map { try elf.contents(of: $0) } ?? []
             let modinfo = ModuleInfo(bytes: modinfoBytes)
-            guard modinfo.isLivepatch else { throw LivepatchError.notLivepatch(file) }
+            guard modinfo.isLivepatch || !requireLivepatchMarker else { throw LivepatchError.notLivepatch(file) }
             var versions: [ModuleVersion] = []
             if let section = elf.section(named: "__versions") {
                 guard let parsed = ModuleVersion.parse(try elf.contents(of: section)) else {

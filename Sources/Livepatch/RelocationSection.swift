@@ -6,4 +6,10 @@ package struct RelocationSection: Sendable {
     /// The section the relocations patch (`sh_info`).
     package let targetIndex: Int
     package let entries: [Relocation]
+
+    package init(section: Section, targetIndex: Int, entries: [Relocation]) {
+        self.section = section
+        self.targetIndex = targetIndex
+        self.entries = entries
+    }
 }

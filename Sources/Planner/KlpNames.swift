@@ -4,6 +4,11 @@
 /// them with `sscanf(secname, ".klp.rela.%55[^.]", ...)` and
 /// `sscanf(name, ".klp.sym.%55[^.].%511[^,],%lu", ...)` (KSYM_NAME_LEN 512 since v6.1).
 package enum KlpNames {
+    /// `KLP_RELOC_SEC_PREFIX` (include/linux/livepatch_external.h).
+    package static let relocationSectionPrefix = ".klp.rela."
+    /// `KLP_SYM_PREFIX` (include/linux/livepatch_external.h).
+    package static let symbolPrefix = ".klp.sym."
+
     /// `.klp.sym.<object>.<symbol>,<sympos>`
     package static func symbol(object: String, name: String, sympos: Int) -> String {
         ".klp.sym.\(object).\(name),\(sympos)"

@@ -1,0 +1,88 @@
+import Foundation
+
+/// The outcome of `check`: every finding, sorted (by module in the order given, errors first, then
+/// location, rule id and message), and the counts the gate decides on.
+package struct CheckReport: Sendable {
+    /// One checked module, as the JSON output lists it.
+    package struct ModuleSummary: Sendable, Codable, Equatable {
+        package let file: String
+        package let name: String
+        package let objects: [String]
+        package let errors: Int
+        package let warnings: Int
+    }
+
+    package let modules: [ModuleSummary]
+    package let findings: [Finding]
+
+    package init(modules: [CheckedModule], findings: [Finding]) {
+        let order = Dictionary(modules.enumerated().map { ($0.element.file, $0.offset) }, uniquingKeysWith: { first, _ in first })
+        let sorted = findings.enumerated().sorted { a, b in
+            let x = a.element, y = b.element
+            let left = (order[x.file] ?? Int.max, x.severity == .error ? 0 : 1, x.location ?? "", x.id, x.message, a.offset)
+            let right = (order[y.file] ?? Int.max, y.severity == .error ? 0 : 1, y.location ?? "", y.id, y.message, b.offset)
+            return left < right
+        }.map(\.element)
+        var unique: [Finding] = []
+        for finding in sorted where unique.last != finding { unique.append(finding) }
+        self.findings = unique
+        self.modules = modules.map { module in
+            ModuleSummary(file: module.file, name: module.name, objects: module.patchedObjects.map(\.rawValue),
+                          errors: unique.filter { $0.file == module.file && $0.severity == .error }.count,
+                          warnings: unique.filter { $0.file == module.file && $0.severity == .warning }.count)
+        }
+    }
+
+    package var errorCount: Int { findings.filter { $0.severity == .error }.count }
+    package var warningCount: Int { findings.filter { $0.severity == .warning }.count }
+
+    /// The ids of the rules broken, sorted and without repeats.
+    package var ruleIDs: [String] { Array(Set(findings.map(\.id))).sorted() }
+
+    /// `N error(s), N warning(s) in N module(s)`.
+    package var summary: String {
+        "\(errorCount) error(s), \(warningCount) warning(s) in \(modules.count) module(s)"
+    }
+
+    /// One finding per line, then the summary line. With `colour` (stdout is a terminal), the
+    /// severity is red (error) or magenta (warning), as compilers print it.
+    package func renderText(colour: Bool = false) -> String {
+        let lines = findings.map { finding -> String in
+            guard colour else { return finding.rendered }
+            let code = finding.severity == .error ? "1;31" : "1;35"
+            let plain = "\(finding.severity.rawValue):"
+            return finding.rendered.replacingOccurrences(of: " \(plain) ", with: " \u{1B}[\(code)m\(plain)\u{1B}[0m ",
+                                                         options: [], range: finding.rendered.range(of: " \(plain) "))
+        }
+        return (lines + [summary]).joined(separator: "\n") + "\n"
+    }
+
+    /// `schemaVersion` 1: sorted keys, pretty-printed, no absolute paths (docs/json-schema.md).
+    package func renderJSON(strict: Bool) -> String {
+        struct Document: Encodable {
+            let schemaVersion: Int
+            let strict: Bool
+            let passed: Bool
+            let modules: [ModuleSummary]
+            let findings: [Finding]
+            let summary: Summary
+        }
+        struct Summary: Encodable {
+            let errors: Int
+            let warnings: Int
+            let modules: Int
+        }
+        let document = Document(schemaVersion: 1, strict: strict, passed: passes(strict: strict), modules: modules,
+                                findings: findings,
+                                summary: Summary(errors: errorCount, warnings: warningCount, modules: modules.count))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(document) else { return "{}\n" }
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+
+    /// The gate: no errors, and with `strict` no warnings either.
+    package func passes(strict: Bool) -> Bool {
+        errorCount == 0 && (!strict || warningCount == 0)
+    }
+}

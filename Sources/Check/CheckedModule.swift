@@ -1,0 +1,169 @@
+import ELF
+import KernelWorld
+import Livepatch
+import Planner
+
+/// A module given to `check`, read into values: its ELF tables, `.modinfo`, `__versions`, the name
+/// in `.gnu.linkonce.this_module` and, when it can be read, the patch it describes.
+///
+/// Unlike `LivepatchReader`, reading succeeds for any readable x86-64 kernel module: a missing
+/// `livepatch=Y` or an unreadable klp_patch is something to report, not a reason to stop.
+package struct CheckedModule: Sendable {
+    /// The file name without its directory (used in every finding).
+    package let file: String
+    package let sections: [Section]
+    package let symbols: [Symbol]
+    /// Every relocation section with its entries, in section order.
+    package let relocationSections: [RelocationSection]
+    package let modinfo: ModuleInfo
+    /// `__versions`, then the extended modversions tables; empty when there are none.
+    package let versions: [ModuleVersion]
+    /// `struct module.name` in `.gnu.linkonce.this_module`; nil when the section is missing or short.
+    package let thisModuleName: String?
+    /// The klp_patch/klp_object description; nil when `patchProblem` says why it could not be read.
+    package let patch: KlpPatch?
+    package let patchProblem: String?
+
+    /// Offset of `struct module.name` in `.gnu.linkonce.this_module` (v6.1, 64-bit: after `state`
+    /// and `struct list_head list`).
+    package static let moduleNameOffset = 24
+    /// `MODULE_NAME_LEN` on 64-bit.
+    package static let moduleNameLength = 56
+
+    package init(file: String, sections: [Section], symbols: [Symbol], relocationSections: [RelocationSection],
+                 modinfo: ModuleInfo, versions: [ModuleVersion], thisModuleName: String?,
+                 patch: KlpPatch?, patchProblem: String?) {
+        self.file = file
+        self.sections = sections
+        self.symbols = symbols
+        self.relocationSections = relocationSections
+        self.modinfo = modinfo
+        self.versions = versions
+        self.thisModuleName = thisModuleName
+        self.patch = patch
+        self.patchProblem = patchProblem
+    }
+
+    /// Reads the module at `path`; findings will name it `displayName` (default: the file name).
+    package static func read(path: String, displayName: String? = nil) throws(CheckError) -> CheckedModule {
+        let file = displayName ?? String(path.split(separator: "/").last ?? Substring(path))
+        do {
+            let elf = try ELFFile(path: path)
+            guard elf.fileType == ELFFile.relocatable else {
+                throw CheckError.notModule(file, fileType: elf.fileType)
+            }
+            let modinfo = ModuleInfo(bytes: try elf.section(named: ".modinfo").map { try elf.contents(of: $0) } ?? [])
+            var versions: [ModuleVersion] = []
+            if let section = elf.section(named: "__versions") {
+                guard let parsed = ModuleVersion.parse(try elf.contents(of: section)) else {
+                    throw CheckError.malformed(file, "__versions", "size \(section.size) is not a multiple of 64 (struct modversion_info)")
+                }
+                versions = parsed
+            }
+            versions += try extendedVersions(elf, file: file)
+            var thisModuleName: String?
+            if let section = elf.section(named: ".gnu.linkonce.this_module") {
+                let bytes = try elf.contents(of: section)
+                if bytes.count >= moduleNameOffset + moduleNameLength {
+                    let field = bytes[moduleNameOffset..<(moduleNameOffset + moduleNameLength)]
+                    thisModuleName = String(decoding: field.prefix { $0 != 0 }, as: UTF8.self)
+                }
+            }
+            var relocationSections: [RelocationSection] = []
+            for section in elf.sections where section.isRelocationSection {
+                relocationSections.append(RelocationSection(section: section, targetIndex: section.info,
+                                                            entries: try elf.relocations(in: section)))
+            }
+            var patch: KlpPatch?
+            var patchProblem: String?
+            do {
+                patch = try LivepatchReader.read(path: path, displayName: file, requireLivepatchMarker: false).patch
+            } catch {
+                let prefix = "\(file): "
+                patchProblem = error.message.hasPrefix(prefix) ? String(error.message.dropFirst(prefix.count)) : error.message
+            }
+            return CheckedModule(file: file, sections: elf.sections, symbols: elf.symbols,
+                                 relocationSections: relocationSections, modinfo: modinfo, versions: versions,
+                                 thisModuleName: thisModuleName, patch: patch, patchProblem: patchProblem)
+        } catch let error as CheckError {
+            throw error
+        } catch let error as ELFError {
+            throw CheckError.unreadable(error.naming(file).description)
+        } catch {
+            throw CheckError.unreadable("\(file): error: \(error)")
+        }
+    }
+
+    /// CONFIG_EXTENDED_MODVERSIONS (≈ v6.14): `__version_ext_crcs` (u32 each) and
+    /// `__version_ext_names` (NUL-terminated names), index-aligned (kernel/module/version.c).
+    private static func extendedVersions(_ elf: ELFFile, file: String) throws -> [ModuleVersion] {
+        guard let crcSection = elf.section(named: "__version_ext_crcs"),
+              let nameSection = elf.section(named: "__version_ext_names") else { return [] }
+        let crcs = try elf.contents(of: crcSection)
+        let names = try elf.contents(of: nameSection).split(separator: 0)
+        guard crcs.count % 4 == 0, names.count == crcs.count / 4 else {
+            throw CheckError.malformed(file, "__version_ext_names", "\(names.count) names for \(crcs.count / 4) CRCs in __version_ext_crcs")
+        }
+        return names.enumerated().map { index, name in
+            var crc: UInt32 = 0
+            for byte in 0..<4 { crc |= UInt32(crcs[index * 4 + byte]) << (8 * UInt32(byte)) }
+            return ModuleVersion(crc: crc, symbol: String(decoding: name, as: UTF8.self))
+        }
+    }
+
+    /// The module name: `.modinfo name=`, else the name in `.gnu.linkonce.this_module`, else the
+    /// file name without `.ko`.
+    package var name: String {
+        if let name = modinfo.value("name"), !name.isEmpty { return name }
+        if let thisModuleName, !thisModuleName.isEmpty { return thisModuleName }
+        return file.hasSuffix(".ko") ? String(file.dropLast(3)) : file
+    }
+
+    /// The objects the module patches: its klp_objects, else the objects its `.klp.rela` sections name.
+    package var patchedObjects: [ObjectName] {
+        if let patch {
+            return patch.objects.compactMap { try? ObjectName(normalizing: $0.name ?? "vmlinux") }
+        }
+        var names: [ObjectName] = []
+        for section in klpRelocationSections {
+            if let raw = KlpNames.parseRelocationSection(section.section.name),
+               let name = try? ObjectName(normalizing: raw), !names.contains(name) {
+                names.append(name)
+            }
+        }
+        return names
+    }
+
+    /// Relocation sections that are livepatch relocation sections by name or by flag.
+    package var klpRelocationSections: [RelocationSection] {
+        relocationSections.filter { Self.isKlpRelocationSection($0.section) }
+    }
+
+    /// Relocation sections the loader applies itself (neither named `.klp.rela.` nor flagged).
+    package var ordinaryRelocationSections: [RelocationSection] {
+        relocationSections.filter { !Self.isKlpRelocationSection($0.section) }
+    }
+
+    static func isKlpRelocationSection(_ section: Section) -> Bool {
+        section.name.hasPrefix(KlpNames.relocationSectionPrefix) || section.flags.contains(.relaLivepatch)
+    }
+
+    /// Symbols this module exports (`__ksymtab_<name>` markers modpost reads).
+    package var exportedSymbols: Set<String> {
+        Set(symbols.compactMap { symbol in
+            symbol.name.hasPrefix("__ksymtab_") ? String(symbol.name.dropFirst("__ksymtab_".count)) : nil
+        })
+    }
+
+    /// `SHN_UNDEF` symbols with a name: what the loader resolves and depmod records.
+    package var undefinedSymbols: [Symbol] {
+        symbols.filter { $0.index != 0 && $0.sectionIndex == .undefined && !$0.name.isEmpty && $0.type != .section && $0.type != .file }
+    }
+
+    /// The section a symbol's `st_shndx` names, if ordinary.
+    func section(of symbol: Symbol) -> Section? {
+        let index = Int(symbol.sectionIndex.rawValue)
+        guard symbol.sectionIndex.isOrdinary, symbol.sectionIndex != .undefined, index < sections.count else { return nil }
+        return sections[index]
+    }
+}

@@ -1,0 +1,15 @@
+/// Runs every rule over the modules given and the set they form. Pure: no file I/O.
+package enum Checker {
+    package static func check(_ modules: [CheckedModule], world: CheckWorld) -> CheckReport {
+        var findings = FindingList()
+        for module in modules {
+            ModuleFormatRules.check(module, into: &findings)
+            KernelRules.check(module, into: &findings)
+            SymbolRules.check(module, world: world, into: &findings)
+            DependencyRules.check(module, world: world, all: modules, into: &findings)
+            HazardRules.check(module, into: &findings)
+        }
+        SetRules.check(modules, world: world, into: &findings)
+        return CheckReport(modules: modules, findings: findings.findings)
+    }
+}
