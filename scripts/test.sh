@@ -45,7 +45,9 @@ for lp in lp_twofiles lp_cdrom; do
 	echo "[test] klp-split convert Fixtures/modules/$lp.ko -b Fixtures/world -o $parts/$lp.ko"
 	"$klp_split" convert "Fixtures/modules/$lp.ko" -b Fixtures/world -o "$parts/$lp.ko"
 done
-echo "[test] klp-split check of the parts (the release gate)"
+echo "[test] klp-split check of the parts and of the converted modules (the release gate)"
+"$klp_split" check "$parts"/lp_twofiles.ko -b Fixtures/world
+"$klp_split" check "$parts"/lp_cdrom.ko -b Fixtures/world
 "$klp_split" check "$parts"/lp_split.ko "$parts"/lp_split__*.ko -b Fixtures/world
 "$klp_split" check "$parts"/lp_klpbuild.ko "$parts"/lp_klpbuild__*.ko -b Fixtures/world
 echo "[test] harness/run.sh (harness/scenarios, harness/scenarios-build and harness/scenarios-check)"

@@ -123,6 +123,17 @@ struct ConvertTests {
         #expect(Set(try klpRelocations(output).values.filter { $0.contains("ucode_path") }) == [".klp.sym.vmlinux.ucode_path,2"])
     }
 
+    @Test("the converted modules pass klp-split check (errors only; the 6.1 reload hazard is a warning)",
+          arguments: ["lp_cdrom", "lp_twofiles", "lp_split"])
+    func passesCheck(fixture: String) throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let (result, output) = try convert(fixture, extra: fixture == "lp_split" ? ["--sympos", "ucode_path=2"] : [])
+        #expect(result.status == 0, "\(result.stderr)")
+        let check = try runProcess(Repository.executable, ["check", output, "-b", Repository.world])
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+        #expect((check.stdout + check.stderr).contains("0 error(s)"))
+    }
+
     @Test("an ambiguous name is refused with a ready-to-paste annotation and --sympos flag; nothing is written")
     func ambiguous() throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
