@@ -14,6 +14,8 @@ package struct SymbolOrder: Sendable {
     private let occurrencesByName: [String: [SymbolOccurrence]]
     /// Number of symbols counted (every occurrence of every name).
     package let symbolCount: Int
+    /// Every counted name, in counting order (a name appears once per occurrence).
+    package let countingOrderNames: [String]
 
     /// One symbol as the source lists it, before positions are assigned.
     package struct Entry: Sendable {
@@ -49,6 +51,7 @@ package struct SymbolOrder: Sendable {
         self.source = source
         occurrencesByName = byName
         symbolCount = entries.count
+        countingOrderNames = entries.map(\.name)
     }
 
     /// Every occurrence of `name`, position 1 first; empty if the object has no such symbol.
