@@ -6,10 +6,12 @@
 #   2. swift test, debug and release (unit and fixture tests on the committed real .ko files)
 #   3. the kernel acceptance harness: harness/setup.sh (qemu, busybox, the Debian 6.1.0-56-amd64
 #      kernel into ${KLP_SPLIT_CACHE:-~/.cache/klp-split}); 'klp-split build' of the multi-object
-#      fixture lp_split into a temporary directory; harness/run.sh boots the real kernel under qemu
+#      fixture lp_split (and lp_klpbuild) and 'klp-split convert' of lp_twofiles and lp_cdrom into a
+#      temporary directory; harness/run.sh boots the real kernel under qemu
 #      TCG and checks every scenario of harness/scenarios, harness/scenarios-build (they load the
-#      parts that build just wrote, after 'klp-split check' passed them) and harness/scenarios-check
-#      (the kernel refuses check's broken fixtures with the messages check quotes)
+#      parts that build just wrote, after 'klp-split check' passed them, and the modules convert
+#      wrote) and harness/scenarios-check (the kernel refuses check's broken fixtures with the
+#      messages check quotes)
 # --unit skips step 3 and says so loudly; CI never passes it.
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -39,7 +41,13 @@ klp_split="$(swift build -c release --show-bin-path)/klp-split"
 "$klp_split" build Fixtures/modules/lp_split.ko -b Fixtures/world --sympos ucode_path=2 -o "$parts"
 echo "[test] klp-split build Fixtures/modules/lp_klpbuild.ko -b Fixtures/world -o $parts"
 "$klp_split" build Fixtures/modules/lp_klpbuild.ko -b Fixtures/world -o "$parts"
-echo "[test] klp-split check of the parts (the release gate)"
+for lp in lp_twofiles lp_cdrom; do
+	echo "[test] klp-split convert Fixtures/modules/$lp.ko -b Fixtures/world -o $parts/$lp.ko"
+	"$klp_split" convert "Fixtures/modules/$lp.ko" -b Fixtures/world -o "$parts/$lp.ko"
+done
+echo "[test] klp-split check of the parts and of the converted modules (the release gate)"
+"$klp_split" check "$parts"/lp_twofiles.ko -b Fixtures/world
+"$klp_split" check "$parts"/lp_cdrom.ko -b Fixtures/world
 "$klp_split" check "$parts"/lp_split.ko "$parts"/lp_split__*.ko -b Fixtures/world
 "$klp_split" check "$parts"/lp_klpbuild.ko "$parts"/lp_klpbuild__*.ko -b Fixtures/world
 echo "[test] harness/run.sh (harness/scenarios, harness/scenarios-build and harness/scenarios-check)"

@@ -17,9 +17,13 @@ package struct ConvertError: Error, CustomStringConvertible, Sendable, Equatable
 
     package var description: String { message }
 
-    package static func planHasErrors(_ file: String, count: Int) -> ConvertError {
-        ConvertError(kind: .planHasErrors, message:
-            "\(file): error: the plan has \(count) error(s); no modules written (run 'klp-split plan' to see them)")
+    package static func planHasErrors(_ file: String, count: Int, what: String = "no modules written",
+                                      command: String = "plan") -> ConvertError {
+        if command == "plan" {
+            return ConvertError(kind: .planHasErrors, message:
+                "\(file): error: the plan has \(count) error(s); \(what) (run 'klp-split plan' to see them)")
+        }
+        return ConvertError(kind: .planHasErrors, message: "\(file): error: \(count) problem(s); \(what)")
     }
 
     package static func atomicReplace(_ file: String) -> ConvertError {

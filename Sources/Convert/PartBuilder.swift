@@ -17,6 +17,9 @@ struct PartBuilder {
     let plan: Plan
     let partIndex: Int
     let noReplace: Bool
+    /// `klp-split convert`: the whole module is kept (every non-debug section, no entry filters, no
+    /// klp array narrowing, no renaming); only its relocations, symbols and identity are rewritten.
+    var wholeModule = false
 
     var part: Part { plan.parts[partIndex] }
     var file: String { livepatch.file }

@@ -44,8 +44,8 @@ struct RelocationRewriter {
         let metadata = builder.livepatch.patch.metadataSections
         for target in selection.kept.sorted() {
             let targetName = input.sections[target].name
-            for (tableName, entries) in selection.relocationTables(for: target) {
-                if ordinaryNames[target] == nil { ordinaryNames[target] = tableName }
+            for (tableName, entries) in selection.relocationTables(for: target, includingLivepatch: builder.wholeModule) {
+                if ordinaryNames[target] == nil && !tableName.hasPrefix(".klp.rela.") { ordinaryNames[target] = tableName }
                 for entry in entries {
                     guard let offset = selection.newOffset(section: target, offset: entry.offset) else { continue }
                     if let funcs = builder.object.functionsArray, funcs.section == target,
@@ -88,7 +88,8 @@ struct RelocationRewriter {
             if Self.keySections.contains(targetName) && reference.category != .vmlinuxLocal {
                 throw .staticKey(file, site, key: reference.symbol, module: owner, section: targetName)
             }
-            let relocationObject = reference.category == .vmlinuxLocal ? "vmlinux" : builder.part.object
+            let relocationObject = reference.relocationObject
+                ?? (reference.category == .vmlinuxLocal ? "vmlinux" : builder.part.object)
             let name = KlpNames.symbol(object: owner, name: reference.symbol, sympos: sympos)
             let key = KlpSectionKey(object: relocationObject, target: target)
             livepatch[key, default: []].append(.init(offset: offset, type: entry.type, symbol: .livepatch(name), addend: entry.addend))

@@ -25,9 +25,31 @@ struct SectionSelection {
 
     init(builder: PartBuilder) throws(ConvertError) {
         self.builder = builder
+        if builder.wholeModule {
+            try chooseEverySection()
+            return
+        }
         try chooseSections()
         try filterTables()
         chooseObjectsArray()
+    }
+
+    /// klp-convert's annotations (`.klp.module_relocs.<obj>`) only carry sympos for the conversion.
+    static func isAnnotation(_ name: String) -> Bool { name.hasPrefix(".klp.module_relocs.") }
+
+    /// `convert`: every section but the tables (rebuilt), DWARF and the annotations.
+    private mutating func chooseEverySection() throws(ConvertError) {
+        for (index, section) in input.sections.enumerated() where index > 0 {
+            switch section.contents {
+            case .symbolTable, .symbolNames, .sectionNames, .relocations: continue
+            default: break
+            }
+            if section.type == .group {
+                throw .unsupportedSection(file, section.name, "section groups (COMDAT) are not supported in kernel modules")
+            }
+            if section.name.hasPrefix(".debug") || Self.isAnnotation(section.name) { continue }
+            kept.insert(index)
+        }
     }
 
     private mutating func chooseSections() throws(ConvertError) {
@@ -57,7 +79,9 @@ struct SectionSelection {
             case .special:
                 kept.insert(index)  // filtered below; dropped when no entry is left
             case .notLoaded:
-                if !section.name.hasPrefix(".debug") && !section.name.hasPrefix(".discard") { kept.insert(index) }
+                if !section.name.hasPrefix(".debug") && !section.name.hasPrefix(".discard") && !Self.isAnnotation(section.name) {
+                    kept.insert(index)
+                }
             }
         }
         try refuseUnknownSpecialSections()
@@ -143,10 +167,12 @@ struct SectionSelection {
 
     // MARK: lookups
 
-    func relocationTables(for target: Int) -> [(name: String, entries: [Relocation])] {
+    /// The relocation tables that patch `target`; `.klp.rela.*` ones only with `includingLivepatch`
+    /// (`convert` keeps the klp relocations an input already has).
+    func relocationTables(for target: Int, includingLivepatch: Bool = false) -> [(name: String, entries: [Relocation])] {
         input.sections.compactMap { section in
             guard case .relocations(let entries) = section.contents, section.info == target,
-                  !section.flags.contains(.relaLivepatch) else { return nil }
+                  includingLivepatch || !section.flags.contains(.relaLivepatch) else { return nil }
             return (section.name, entries)
         }
     }

@@ -18,6 +18,9 @@ package struct SymbolOrder: Sendable {
     private let nextOccurrence: [Int32]
     /// Number of symbols counted (every occurrence of every name).
     package let symbolCount: Int
+    /// Every counted name, in counting order (a name appears once per occurrence). Built on
+    /// demand from `entries`: only the symbols.klp writer asks for it.
+    package var countingOrderNames: [String] { entries.map(\.name) }
 
     /// One symbol as the source lists it, before positions are assigned.
     package struct Entry: Sendable {

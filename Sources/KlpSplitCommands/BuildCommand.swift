@@ -38,12 +38,14 @@ struct BuildCommand: ParsableCommand {
 
     func run() throws {
         let module: LivepatchModule
-        let input: PlanInput
+        var input: PlanInput
         let image: ELFImage
         do {
             module = try PlanCommand.readLivepatch(livepatch)
             input = try KernelWorldLoader(options: world).load(for: module, sympos: positions.choices)
-            image = try ELFImage(reading: try ELFFile(path: livepatch))
+            let elf = try ELFFile(path: livepatch)
+            image = try ELFImage(reading: elf)
+            input.annotations = try ConvertCommand.annotations(elf: elf, image: image, file: module.file)
         } catch {
             Terminal.error("\(error)")
             throw ExitCode(1)

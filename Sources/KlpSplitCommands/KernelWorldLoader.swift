@@ -27,7 +27,7 @@ struct KernelWorldLoader {
     func resolvePaths() throws -> Paths {
         var paths = Paths()
         let fileManager = FileManager.default
-        let live = options.basedir == nil && options.kdir == nil && options.kallsyms == nil
+        let live = options.basedir == nil && options.kdir == nil && options.kallsyms == nil && options.symbolsKlp == nil
             && options.systemMap == nil && options.vmlinux == nil && options.symvers.isEmpty
         let basedir = options.basedir ?? (live || options.kernelRelease != nil ? "/" : nil)
         if let basedir {
@@ -55,7 +55,7 @@ struct KernelWorldLoader {
         if let kallsyms = options.kallsyms { paths.kallsyms = kallsyms }
         if let systemMap = options.systemMap { paths.systemMap = systemMap }
         if let vmlinux = options.vmlinux { paths.vmlinux = vmlinux }
-        guard !paths.symvers.isEmpty else {
+        guard !paths.symvers.isEmpty || options.symbolsKlp != nil else {
             let place = options.basedir.map { "\($0)/usr/src/linux-headers-REL/Module.symvers" } ?? "the kernel world"
             throw Failure(description: "error: no Module.symvers found (looked for \(place)); pass --kdir DIR, -b DIR -k REL with the headers installed, or --symvers FILE")
         }
@@ -78,7 +78,9 @@ struct KernelWorldLoader {
     /// Reads everything the Planner needs for this livepatch.
     func load(for livepatch: LivepatchModule, sympos: [SymposChoice] = []) throws -> PlanInput {
         let paths = try resolvePaths()
-        let exports = try Self.exports(paths)
+        let symbolsKlp = try options.symbolsKlp.map { try SymbolsKlp(contentsOf: $0, displayName: Self.display($0)) }
+        var exports = try Self.exports(paths)
+        if paths.symvers.isEmpty, let symbolsKlp { exports = try symbolsKlp.derivedExports() }
         var objects: [ObjectName] = []
         for object in livepatch.patch.objects {
             if let name = try? ObjectName(normalizing: object.name ?? "vmlinux") { objects.append(name) }
@@ -86,7 +88,10 @@ struct KernelWorldLoader {
         var dependencies: [ObjectName: Set<ObjectName>] = [:]
         var orders: [ObjectName: SymbolOrder] = [:]
         let modules = objects.filter { !$0.isVmlinux }
-        if !modules.isEmpty {
+        if !modules.isEmpty, let symbolsKlp, paths.moduleDirectory.map({ !FileManager.default.fileExists(atPath: $0) }) ?? true {
+            // symbols.klp gives the order; without a module tree there are no dependencies to know.
+            for module in modules { orders[module] = symbolsKlp.symbolOrder(of: module) }
+        } else if !modules.isEmpty {
             guard let directory = paths.moduleDirectory else {
                 throw Failure(description: "error: the patch changes modules (\(modules.map(\.rawValue).joined(separator: ", "))) but no module tree was given; pass -b DIR -k REL")
             }
@@ -97,10 +102,14 @@ struct KernelWorldLoader {
                 }
                 let facts = try Self.moduleFacts(module, index: index)
                 dependencies[module] = facts.dependencies
-                if let order = facts.order { orders[module] = order }
+                if let order = symbolsKlp?.symbolOrder(of: module) ?? facts.order { orders[module] = order }
             }
         }
-        if let order = try Self.vmlinuxOrder(paths) { orders[.vmlinux] = order }
+        if let order = symbolsKlp?.symbolOrder(of: .vmlinux) {
+            orders[.vmlinux] = order
+        } else if let order = try Self.vmlinuxOrder(paths) {
+            orders[.vmlinux] = order
+        }
         return PlanInput(livepatch: livepatch, exports: exports, dependencies: dependencies, symbolOrder: orders,
                          symposChoices: sympos)
     }

@@ -32,4 +32,9 @@ struct KernelWorldOptions: ParsableArguments {
 
     @Option(name: .long, help: ArgumentHelp("The target kernel's vmlinux with its symbol table.", valueName: "FILE"))
     var vmlinux: String?
+
+    @Option(name: .customLong("symbols-klp"), help: ArgumentHelp(
+        "A symbols.klp file (klp-convert's format, as 'klp-split symbols' writes it) as the symbol order of the objects it lists, instead of kallsyms and the .ko files; exports and module dependencies still come from the options above.",
+        valueName: "FILE"))
+    var symbolsKlp: String?
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ELF
 import Livepatch
 import Planner
 
@@ -30,7 +31,9 @@ struct PlanCommand: ParsableCommand {
 
     /// Reads the livepatch and its kernel world and plans the split (no output).
     static func makePlan(livepatch: String, world: KernelWorldOptions, sympos: [SymposChoice] = []) throws -> Plan {
-        try makePlan(module: try readLivepatch(livepatch), world: world, sympos: sympos)
+        let module = try readLivepatch(livepatch)
+        let annotations = try ConvertCommand.annotations(elf: try ELFFile(path: livepatch), file: module.file)
+        return try makePlan(module: module, world: world, sympos: sympos, annotations: annotations)
     }
 
     static func readLivepatch(_ path: String) throws -> LivepatchModule {
@@ -38,8 +41,10 @@ struct PlanCommand: ParsableCommand {
         return try LivepatchReader.read(path: path, displayName: name)
     }
 
-    static func makePlan(module: LivepatchModule, world: KernelWorldOptions, sympos: [SymposChoice]) throws -> Plan {
-        let input = try KernelWorldLoader(options: world).load(for: module, sympos: sympos)
+    static func makePlan(module: LivepatchModule, world: KernelWorldOptions, sympos: [SymposChoice],
+                         annotations: [SymposAnnotation] = []) throws -> Plan {
+        var input = try KernelWorldLoader(options: world).load(for: module, sympos: sympos)
+        input.annotations = annotations
         return Planner.plan(input)
     }
 

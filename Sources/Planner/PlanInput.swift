@@ -11,6 +11,13 @@ package struct PlanInput: Sendable {
     package let symbolOrder: [ObjectName: SymbolOrder]
     /// Positions chosen by the user for non-exported names (`--sympos`).
     package let symposChoices: [SymposChoice]
+    /// klp-convert annotations read from the livepatch (`.klp.module_relocs.<obj>`), each tied to
+    /// the code of its translation unit.
+    package var annotations: [SymposAnnotation] = []
+    /// `klp-split convert`: plan the module as ONE livepatch, without splitting it. Code and data
+    /// shared between objects are internal (no C/D categories, no shared-state, cycle, main-part or
+    /// atomic-replace checks); the kernel-level rules stay.
+    package var wholeModule = false
 
     package init(livepatch: LivepatchModule, exports: ExportTable,
                  dependencies: [ObjectName: Set<ObjectName>], symbolOrder: [ObjectName: SymbolOrder],

@@ -19,6 +19,8 @@ struct PlanningContext {
     var objects: [ObjectName] = []
     var partNames: [String] = []
     var mainPart: Int?
+    /// Locations of the annotations some reference used.
+    var usedAnnotations: Set<String> = []
 
     init(input: PlanInput) { self.input = input }
 
@@ -52,7 +54,7 @@ struct PlanningContext {
             }
             objects.append(name)
             let partName = name.isVmlinux ? patchName : "\(patchName)__\(name)"
-            if partName.count > ObjectName.maximumLength || partName.contains(".") {
+            if !input.wholeModule && (partName.count > ObjectName.maximumLength || partName.contains(".")) {
                 fail("part-name", nil, "part name '\(partName)' is longer than 55 characters or contains '.', which the kernel's module name (MODULE_NAME_LEN 56) cannot hold; shorten the livepatch's module name")
             }
             partNames.append(partName)
@@ -61,6 +63,7 @@ struct PlanningContext {
         let usedObjects = patch.objects.filter { object in
             (try? ObjectName(normalizing: object.name ?? "vmlinux")).map(objects.contains) ?? false
         }
+        if input.wholeModule { return runWholeModule(usedObjects) }
         if patch.replace {
             warn("atomic-replace", "klp_patch", "the patch sets replace = true; independent parts cannot keep atomic replace (each would revert the others), so 'klp-split build' refuses it unless --no-replace builds non-replacing parts")
         }
@@ -128,6 +131,7 @@ struct PlanningContext {
                 unreachable: account.unreachable))
         }
         checkCycles(dependsOn)
+        reportUnusedAnnotations()
 
         var parts: [Part] = []
         for (index, object) in usedObjects.enumerated() {
@@ -158,14 +162,14 @@ struct PlanningContext {
         return plan
     }
 
-    private func dedupe(_ list: [Diagnostic]) -> [Diagnostic] {
+    func dedupe(_ list: [Diagnostic]) -> [Diagnostic] {
         var seen: [Diagnostic] = []
         for item in list where !seen.contains(item) { seen.append(item) }
         return seen
     }
 
     /// Sections holding a symbol that the livepatch itself exports (it has a `__ksymtab_<name>`).
-    private func livepatchExportedSections() -> Set<Int> {
+    func livepatchExportedSections() -> Set<Int> {
         let exported = Set(livepatch.symbols.compactMap { symbol -> String? in
             symbol.name.hasPrefix("__ksymtab_") ? String(symbol.name.dropFirst("__ksymtab_".count)) : nil
         })
@@ -214,7 +218,7 @@ struct PlanningContext {
         }
     }
 
-    private mutating func checkPatchedFunctions(_ usedObjects: [KlpObject]) {
+    mutating func checkPatchedFunctions(_ usedObjects: [KlpObject]) {
         for (index, object) in usedObjects.enumerated() {
             let name = objects[index]
             guard let order = input.symbolOrder[name] else {
@@ -265,7 +269,7 @@ struct PlanningContext {
     }
 
     /// The parts whose code a special-section entry describes: the owners of the code its other relocations name.
-    private func specialEntryParts(table: RelocationSection, entry: Relocation, entrySize: UInt64?,
+    func specialEntryParts(table: RelocationSection, entry: Relocation, entrySize: UInt64?,
                                    ownership: Ownership) -> Set<Int> {
         let siblings: [Relocation]
         if let entrySize, entrySize > 0 {

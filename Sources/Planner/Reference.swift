@@ -21,6 +21,9 @@ package struct Reference: Sendable, Codable, Equatable, Comparable {
     package var crc: String?
     /// For exports: the symbol namespace (`import_ns=`), if any.
     package var namespace: String?
+    /// `convert` only: the object of the `.klp.rela.<object>.*` section a klp relocation goes into
+    /// (one module holds several objects, so the part's object cannot say). Nil for `plan`/`build`.
+    package var relocationObject: String?
 
     package static func < (lhs: Reference, rhs: Reference) -> Bool {
         (lhs.part, lhs.section, lhs.offset, lhs.symbol) < (rhs.part, rhs.section, rhs.offset, rhs.symbol)

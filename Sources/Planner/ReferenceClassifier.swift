@@ -21,8 +21,8 @@ extension PlanningContext {
 
         if symbol.sectionIndex == .undefined {
             let function = livepatch.symbolCovering(Location(section: section.index, offset: entry.offset))?.name
-            return classifyExternal(symbol.name, section: section, location: location, object: object,
-                                    function: function, make: make)
+            return classifyExternal(symbol.name, section: section, offset: entry.offset, location: location,
+                                    object: object, function: function, make: make)
         }
         if symbol.sectionIndex == .livepatch {
             guard let parsed = KlpNames.parseSymbol(symbol.name) else {
@@ -73,8 +73,8 @@ extension PlanningContext {
         return UInt64(max(0, offset))
     }
 
-    private mutating func classifyExternal(
-        _ name: String, section: Section, location: String, object: ObjectName, function: String?,
+    mutating func classifyExternal(
+        _ name: String, section: Section, offset: UInt64, location: String, object: ObjectName, function: String?,
         make: (String, Category, String?, Int?, String, String, Bool) -> Reference
     ) -> Reference {
         switch input.exports.lookup(name) {
@@ -91,7 +91,8 @@ extension PlanningContext {
             reference.namespace = export.namespace
             return reference
         case .none:
-            return classifyLocal(name, section: section, location: location, object: object, function: function, make: make)
+            return classifyLocal(name, section: section, offset: offset, location: location, object: object,
+                                 function: function, make: make)
         }
     }
 
@@ -114,15 +115,24 @@ extension PlanningContext {
                         "exported by \(owner); \(object) depends on \(owner), so it is loaded before the relocation is applied", true)
         }
         let why = object.isVmlinux
-            ? "the main (vmlinux) part cannot use a module export without pinning \(owner)"
+            ? (input.wholeModule ? "code resolved when the livepatch loads (vmlinux) cannot use a module export without pinning \(owner)"
+                                 : "the main (vmlinux) part cannot use a module export without pinning \(owner)")
             : "\(object) does not depend on \(owner)"
-        fail("other-module-export", location,
-              "'\(name)' is exported by '\(owner)', which \(object.isVmlinux ? "vmlinux" : "patched module '\(object)'") does not depend on; move the call into a part whose patched module depends on '\(owner)', or drop it")
+        if input.wholeModule && !object.isVmlinux {
+            fail("other-module-export", location,
+                  "'\(name)' is exported by '\(owner)', which patched module '\(object)' does not depend on, so '\(owner)' may not be loaded when the kernel applies this relocation (when '\(object)' loads); drop the call, or patch a module that depends on '\(owner)' instead")
+        } else if input.wholeModule && object.isVmlinux {
+            fail("other-module-export", location,
+                  "'\(name)' is exported by '\(owner)', but this code is not reached from any patched function of '\(owner)' (or of a module depending on it), so its relocation would be resolved when the livepatch loads and pin '\(owner)'; call it only from replacement code of '\(owner)', or drop it")
+        } else {
+            fail("other-module-export", location,
+                  "'\(name)' is exported by '\(owner)', which \(object.isVmlinux ? "vmlinux" : "patched module '\(object)'") does not depend on; move the call into a part whose patched module depends on '\(owner)', or drop it")
+        }
         return make(name, .otherModuleExport, owner.rawValue, nil, "none (error)", "exported by \(owner); \(why)", false)
     }
 
     private mutating func classifyLocal(
-        _ name: String, section: Section, location: String, object: ObjectName, function: String?,
+        _ name: String, section: Section, offset: UInt64, location: String, object: ObjectName, function: String?,
         make: (String, Category, String?, Int?, String, String, Bool) -> Reference
     ) -> Reference {
         var searched: [String] = []
@@ -137,19 +147,33 @@ extension PlanningContext {
             let category: Category = candidateObject.isVmlinux ? .vmlinuxLocal : .moduleLocal
             let klpSection = KlpNames.relocationSection(object: candidateObject.isVmlinux ? "vmlinux" : object.rawValue,
                                                         section: section.name)
-            if let choice = input.symposChoices.first(where: {
-                $0.applies(to: name, object: candidateObject.rawValue, function: function)
-            }) {
-                guard choice.position <= candidates.count, choice.position > 0 || candidates.count == 1 else {
+            let annotated = input.annotations.filter {
+                $0.symbol == name && $0.object == candidateObject.rawValue && $0.applies(section: section.index, offset: offset)
+            }
+            if Set(annotated.map(\.position)).count > 1 {
+                fail("conflicting-annotations", location,
+                     "'\(name)' has annotations with different positions for this site: \(annotated.map { "\($0.source) at \($0.location)\($0.unit.map { " (\($0))" } ?? "")" }.joined(separator: "; ")); keep one per translation unit")
+                return make(name, .ambiguous, candidateObject.rawValue, nil, "none (error)", "conflicting annotations", false)
+            }
+            var chosen: (position: Int, text: String)?
+            if let choice = input.symposChoices.first(where: { $0.applies(to: name, object: candidateObject.rawValue, function: function) }) {
+                chosen = (choice.position, "--sympos \(choice)")
+            } else if let annotation = annotated.first {
+                usedAnnotations.insert(annotation.location)
+                for other in annotated { usedAnnotations.insert(other.location) }
+                chosen = (annotation.position, "KLP_SYMPOS(\(name), \(annotation.position)) at \(annotation.location)")
+            }
+            if let chosen {
+                guard chosen.position <= candidates.count, chosen.position > 0 || candidates.count == 1 else {
                     fail("sympos-choice", location,
-                         "--sympos \(choice) does not exist: '\(name)' occurs \(candidates.count) time(s) in \(candidateObject): \(Self.positions(candidates))")
+                         "\(chosen.text) does not exist: '\(name)' occurs \(candidates.count) time(s) in \(candidateObject): \(Self.positions(candidates))")
                     return make(name, .ambiguous, candidateObject.rawValue, nil, "none (error)",
-                                "--sympos \(choice) names no occurrence", false)
+                                "\(chosen.text) names no occurrence", false)
                 }
-                let klpSymbol = KlpNames.symbol(object: candidateObject.rawValue, name: name, sympos: choice.position)
-                let chosen = choice.position == 0 ? candidates[0] : candidates[choice.position - 1]
-                return make(name, category, candidateObject.rawValue, choice.position, "\(klpSymbol) in \(klpSection)",
-                            "not exported; --sympos \(choice) chose \(chosen.addressDescription) of \(candidates.count) in \(candidateObject)", true)
+                let klpSymbol = KlpNames.symbol(object: candidateObject.rawValue, name: name, sympos: chosen.position)
+                let occurrence = chosen.position == 0 ? candidates[0] : candidates[chosen.position - 1]
+                return make(name, category, candidateObject.rawValue, chosen.position, "\(klpSymbol) in \(klpSection)",
+                            "not exported; \(chosen.text) chose \(occurrence.addressDescription) of \(candidates.count) in \(candidateObject)", true)
             }
             if candidates.count == 1 {
                 let klpSymbol = KlpNames.symbol(object: candidateObject.rawValue, name: name, sympos: 0)
@@ -157,8 +181,11 @@ extension PlanningContext {
                             "not exported; unique in \(candidateObject) (\((order.source ?? order.object.rawValue)))", true)
             }
             let fix = candidates.map { "KLP_SYMPOS(\(name), \($0.position))" }.joined(separator: " | ")
+            let flag = input.wholeModule
+                ? "; or pass --sympos \(function ?? candidateObject.rawValue):\(name)=N"
+                : ""
             fail("ambiguous-symbol", location,
-                  "'\(name)' is not exported and occurs \(candidates.count) times in \(candidateObject): \(Self.positions(candidates)); choose one: KLP_MODULE_RELOC(\(candidateObject)) { \(fix) }")
+                  "'\(name)' is not exported and occurs \(candidates.count) times in \(candidateObject): \(Self.positions(candidates)); choose one: KLP_MODULE_RELOC(\(candidateObject)) { \(fix) }\(flag)")
             return make(name, .ambiguous, candidateObject.rawValue, nil, "none (error)",
                         "not exported; \(candidates.count) candidates in \(candidateObject)", false)
         }

@@ -39,6 +39,8 @@ package enum SectionRole: Sendable, Equatable {
             .map { Int($0.sectionIndex.rawValue) })
         return livepatch.sections.map { section in
             let name = section.name
+            // klp-convert's sympos annotations: read before planning, never loaded.
+            if name.hasPrefix(".klp.module_relocs.") { return .notLoaded }
             if !section.flags.contains(.alloc) || section.isRelocationSection || section.type == .null {
                 return .notLoaded
             }

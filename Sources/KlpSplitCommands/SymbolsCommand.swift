@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import KernelWorld
+
+/// `klp-split symbols`: the kernel world's symbol order as klp-convert's symbols.klp.
+struct SymbolsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "symbols",
+        abstract: "Write the target kernel's symbols in klp-convert's symbols.klp format, in kernel order.",
+        discussion: """
+            First line klp-convert-symbol-data.0.1, then '*vmlinux' and its names in kallsyms address \
+            order, then '*<module>' for every module of the module tree (sorted by name) with the core \
+            symbols of its .ko in .symtab order: counting a name's lines gives its sympos. Exit status: \
+            0 ok, 1 an input cannot be read or the file cannot be written, 64 usage.
+            """)
+
+    @OptionGroup(title: "Kernel world")
+    var world: KernelWorldOptions
+
+    @Option(name: [.customShort("o"), .long], help: ArgumentHelp("The symbols.klp file to write ('-' for stdout).", valueName: "FILE"))
+    var output: String
+
+    func run() throws {
+        let text: String
+        do {
+            text = try Self.symbols(world: world).rendered()
+        } catch {
+            Terminal.error("\(error)")
+            throw ExitCode(1)
+        }
+        if output == "-" {
+            Terminal.output(text)
+            return
+        }
+        do {
+            try Self.writeAtomically(text, to: output)
+        } catch {
+            Terminal.error("\(error)")
+            throw ExitCode(1)
+        }
+    }
+
+    struct Failure: Error, CustomStringConvertible { let description: String }
+
+    static func symbols(world: KernelWorldOptions) throws -> SymbolsKlp {
+        let loader = KernelWorldLoader(options: world)
+        let paths = try loader.resolvePaths()
+        var orders: [SymbolOrder] = []
+        if let kallsyms = paths.kallsyms {
+            orders.append(try KallsymsTable(contentsOf: kallsyms, displayName: KernelWorldLoader.display(kallsyms)).vmlinux)
+        } else if let systemMap = paths.systemMap {
+            orders.append(try SystemMap(contentsOf: systemMap, displayName: KernelWorldLoader.display(systemMap)).vmlinux)
+        } else if let vmlinux = paths.vmlinux {
+            orders.append(try KernelWorldLoader.vmlinuxOrder(path: vmlinux))
+        } else {
+            throw Failure(description: "error: no vmlinux symbol order: pass --kallsyms FILE, --system-map FILE, --vmlinux FILE or -b DIR with DIR/proc/kallsyms")
+        }
+        if let directory = paths.moduleDirectory {
+            let depFile = "\(directory)/modules.dep"
+            guard let data = FileManager.default.contents(atPath: depFile) else {
+                throw Failure(description: "\(KernelWorldLoader.display(depFile)): error: cannot read the module list; run depmod for this tree")
+            }
+            var modules: [(ObjectName, String)] = []
+            for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+                guard let colon = line.firstIndex(of: ":") else { continue }
+                let path = String(line[..<colon])
+                modules.append((try ObjectName(normalizing: path), path))
+            }
+            for (name, path) in modules.sorted(by: { $0.0 < $1.0 }) {
+                let full = path.hasPrefix("/") ? path : "\(directory)/\(path)"
+                orders.append(try ModuleSymbolOrder(moduleAt: full, object: name, displayName: "\(name).ko").loaded)
+            }
+        }
+        return SymbolsKlp(orders: orders)
+    }
+
+    /// Writes to a temporary file next to `path`, then renames it into place.
+    static func writeAtomically(_ text: String, to path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        let temporary = (directory.isEmpty ? "." : directory) + "/.\((path as NSString).lastPathComponent).\(getpid()).tmp"
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)) else {
+            throw Failure(description: "\(path): error: cannot write (\(String(cString: strerror(errno)))); check the directory")
+        }
+        guard rename(temporary, path) == 0 else {
+            let message = String(cString: strerror(errno))
+            unlink(temporary)
+            throw Failure(description: "\(path): error: cannot move into place (\(message))")
+        }
+    }
+}
