@@ -18,9 +18,8 @@ package struct SymbolOrder: Sendable {
     private let nextOccurrence: [Int32]
     /// Number of symbols counted (every occurrence of every name).
     package let symbolCount: Int
-    /// Every counted name, in counting order (a name appears once per occurrence). Built on
-    /// demand from `entries`: only the symbols.klp writer asks for it.
-    package var countingOrderNames: [String] { entries.map(\.name) }
+    /// Every counted name, in counting order (a name appears once per occurrence).
+    package let countingOrderNames: [String]
 
     /// One symbol as the source lists it, before positions are assigned.
     package struct Entry: Sendable {
@@ -60,6 +59,7 @@ package struct SymbolOrder: Sendable {
         self.chains = chains
         nextOccurrence = next
         symbolCount = entries.count
+        countingOrderNames = entries.map(\.name)
     }
 
     /// The first and last occurrence of one name; `nextOccurrence` links the ones between.
