@@ -18,8 +18,14 @@ package struct SymbolOrder: Sendable {
     private let nextOccurrence: [Int32]
     /// Number of symbols counted (every occurrence of every name).
     package let symbolCount: Int
-    /// Every counted name, in counting order (a name appears once per occurrence).
-    package let countingOrderNames: [String]
+    /// Every counted name, in counting order (a name appears once per occurrence), built from
+    /// `entries` when asked for (only the symbols.klp writer does), not stored a second time.
+    package var countingOrderNames: [String] {
+        var names: [String] = []
+        names.reserveCapacity(entries.count)
+        for entry in entries { names.append(entry.name) }
+        return names
+    }
 
     /// One symbol as the source lists it, before positions are assigned.
     package struct Entry: Sendable {
@@ -59,7 +65,6 @@ package struct SymbolOrder: Sendable {
         self.chains = chains
         nextOccurrence = next
         symbolCount = entries.count
-        countingOrderNames = entries.map(\.name)
     }
 
     /// The first and last occurrence of one name; `nextOccurrence` links the ones between.
