@@ -113,6 +113,12 @@ struct SymbolTableBuilder {
             result.value = value
             return result
         }
+        // The objects array now holds one entry and its terminator: its symbol stays at the array's
+        // start, with a size a reader can derive sizeof(struct klp_object) from.
+        if let array = selection.objectsArray, array.section == section, symbol.value == array.start {
+            if symbol.size == array.extent { result.size = 2 * array.stride }
+            return result
+        }
         guard let value = selection.newOffset(section: section, offset: symbol.value) else { return nil }
         result.value = value
         if symbol.value == 0 && symbol.size == selection.sectionSize(section) {
