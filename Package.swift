@@ -40,11 +40,12 @@ let package = Package(
         .executableTarget(name: "klp-split", dependencies: ["KlpSplitCommands"], exclude: ["README.md"]),
         // Benchmark-only entry points for bench/run.sh (docs/performance.md); no test depends on it.
         .executableTarget(name: "klp-split-bench", dependencies: ["KernelWorld"], exclude: ["README.md"]),
-        .testTarget(name: "ELFTests", dependencies: ["ELF"], resources: []),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "ELFTests", dependencies: ["ELF", "TestSupport"], resources: []),
         .testTarget(name: "KernelWorldTests", dependencies: ["KernelWorld"]),
-        .testTarget(name: "LivepatchTests", dependencies: ["Livepatch"]),
+        .testTarget(name: "LivepatchTests", dependencies: ["Livepatch", "TestSupport"]),
         .testTarget(name: "PlannerTests", dependencies: ["Planner"]),
-        .testTarget(name: "CheckTests", dependencies: ["Check", "ELF", "KernelWorld", "Livepatch", "Planner"]),
-        .testTarget(name: "KlpSplitCommandsTests", dependencies: ["KlpSplitCommands"], exclude: ["Golden"]),
+        .testTarget(name: "CheckTests", dependencies: ["Check", "ELF", "KernelWorld", "Livepatch", "Planner", "TestSupport"]),
+        .testTarget(name: "KlpSplitCommandsTests", dependencies: ["KlpSplitCommands", "TestSupport"], exclude: ["Golden"]),
     ]
 )

@@ -17,20 +17,9 @@ enum StructLayoutReader {
     /// one struct in the same file are an error: the caller cannot tell which one the code uses.
     static func read(path: String, named names: Set<String>) throws(ELFError) -> [String: StructLayout] {
         guard !names.isEmpty else { return [:] }
-        guard let dwfl = klp_dwfl_begin_offline() else {
-            throw .unreadable(path, "libdwfl: \(dwflMessage())")
-        }
-        defer { dwfl_end(dwfl) }
-        guard let module = dwfl_report_offline(dwfl, "module", path, -1) else {
-            throw .unreadable(path, "libdwfl: \(dwflMessage())")
-        }
-        guard dwfl_report_end(dwfl, nil, nil) == 0 else {
-            throw .malformed(path, "libdwfl cannot report the module (\(dwflMessage()))")
-        }
-        var bias: Dwarf_Addr = 0
-        guard let dwarf = dwfl_module_getdwarf(module, &bias) else {
-            throw .malformed(path, "its DWARF cannot be loaded (\(dwflMessage()))")
-        }
+        let session = try OfflineDwarf(path: path)
+        defer { withExtendedLifetime(session) {} }
+        let dwarf = session.dwarf
         var walker = Walker(path: path, names: names)
         try walker.walkUnits(dwarf)
         return walker.found

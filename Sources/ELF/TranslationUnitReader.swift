@@ -52,20 +52,10 @@ package struct TranslationUnit: Sendable, Equatable {
 /// Like `StructLayoutReader`, everything happens inside one call (libdw is not thread-safe).
 enum TranslationUnitReader {
     static func read(path: String) throws(ELFError) -> [TranslationUnit] {
-        guard let dwfl = klp_dwfl_begin_offline() else {
-            throw .unreadable(path, "libdwfl: \(StructLayoutReader.dwflMessage())")
-        }
-        defer { dwfl_end(dwfl) }
-        guard let module = dwfl_report_offline(dwfl, "module", path, -1) else {
-            throw .unreadable(path, "libdwfl: \(StructLayoutReader.dwflMessage())")
-        }
-        guard dwfl_report_end(dwfl, nil, nil) == 0 else {
-            throw .malformed(path, "libdwfl cannot report the module (\(StructLayoutReader.dwflMessage()))")
-        }
-        var bias: Dwarf_Addr = 0
-        guard let dwarf = dwfl_module_getdwarf(module, &bias) else {
-            throw .malformed(path, "its DWARF cannot be loaded (\(StructLayoutReader.dwflMessage()))")
-        }
+        let session = try OfflineDwarf(path: path)
+        defer { withExtendedLifetime(session) {} }
+        let module = session.module
+        let dwarf = session.dwarf
 
         /// (section, offset) of an address, or nil.
         func locate(_ address: Dwarf_Addr) -> (section: Int, offset: UInt64)? {

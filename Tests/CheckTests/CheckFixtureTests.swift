@@ -2,6 +2,7 @@ import Check
 import ELF
 import Foundation
 import Testing
+import TestSupport
 
 /// Every committed fixture under `Fixtures/check/` breaks exactly the rule it is named after.
 @Suite("check reports exactly the rule each fixture breaks")

@@ -1,5 +1,6 @@
 import ELF
 import Foundation
+import TestSupport
 import KernelWorld
 
 /// The broken modules under `Fixtures/check/`: each is a clean part from `Fixtures/check/base/`

@@ -1,5 +1,6 @@
 import Check
 import Foundation
+import TestSupport
 import KernelWorld
 
 /// The Debian 6.1.0-56-amd64 world of `Fixtures/world`, read once, as `check` sees it.

@@ -67,7 +67,7 @@ struct ELFFileTests {
     func truncated() throws {
         let bytes = try #require(FileManager.default.contents(atPath: Self.livepatch))
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("truncated-\(getpid()).ko").path
-        FileManager.default.createFile(atPath: path, contents: bytes.prefix(bytes.count / 2))
+        #expect(FileManager.default.createFile(atPath: path, contents: bytes.prefix(bytes.count / 2)))
         defer { try? FileManager.default.removeItem(atPath: path) }
         #expect(throws: ELFError.self) {
             let file = try ELFFile(path: path)

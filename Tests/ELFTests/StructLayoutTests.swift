@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import ELF
 
 /// Paths into the repository, found from this file's location (no working-directory assumptions).
@@ -122,7 +123,7 @@ enum ELFFixture {
     }
 
     @Test func fileWithoutDWARFHasNoLayout() throws {
-        let directory = try StrippingDirectory()
+        let directory = try ScratchCopies()
         let stripped = try directory.strippedCopy(of: ELFFixture.fixture("lp_multi"))
         #expect(try StructLayout.read(path: stripped, named: "klp_func") == nil)
         #expect(try StructLayout.read(path: stripped, named: ["klp_func", "klp_object"]).isEmpty)
@@ -147,31 +148,4 @@ enum ELFFixture {
                 && !error.description.contains("\n")
         }
     }
-}
-
-/// A directory under the system temporary directory, removed when the value is released.
-final class StrippingDirectory {
-    let path: String
-
-    init() throws {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("klp-split-elf-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        path = url.path
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    /// A copy of `source` made by `strip --strip-debug` (binutils): no `.debug_*` sections.
-    func strippedCopy(of source: String) throws -> String {
-        let output = path + "/" + URL(fileURLWithPath: source).lastPathComponent
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["strip", "--strip-debug", "-o", output, source]
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw StripFailed(status: process.terminationStatus) }
-        return output
-    }
-
-    struct StripFailed: Error { let status: Int32 }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Wrong input gets one line naming the file and what to do, and the documented exit status.
 @Suite("klp-split plan refuses bad input with one clear line")

@@ -2,6 +2,7 @@ import ELF
 import Foundation
 import Planner
 import Testing
+import TestSupport
 
 /// `klp-split build` on the real fixtures: the modules follow the kernel's livepatch ELF rules,
 /// lose every trace of the dependency on the patched module, and are the same bytes every time.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `klp-split check` as a release gate: exit status, text and JSON output, and every module
 /// `klp-split build` writes passing it.

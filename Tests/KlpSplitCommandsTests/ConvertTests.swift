@@ -3,6 +3,7 @@ import Foundation
 import KernelWorld
 import Planner
 import Testing
+import TestSupport
 
 /// `klp-split convert` on the real fixtures: one module, every non-exported reference and every
 /// module export a klp relocation, the module's code and objects kept whole.

@@ -1,6 +1,7 @@
 import Foundation
 import Planner
 import Testing
+import TestSupport
 @testable import KlpSplitCommands
 
 /// Checks the plans of the real fixtures against the tables in Fixtures/expected-references.tsv and

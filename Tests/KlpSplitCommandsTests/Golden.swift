@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Golden-file comparison: re-record with `RECORD_GOLDEN=1 swift test`; a mismatch shows a line diff.
 enum Golden {

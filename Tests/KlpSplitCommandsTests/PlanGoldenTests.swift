@@ -1,6 +1,7 @@
 import Foundation
 import Planner
 import Testing
+import TestSupport
 @testable import KlpSplitCommands
 
 @Suite("plan output matches the golden files")

@@ -1,6 +1,7 @@
 import Foundation
 import Planner
 import Testing
+import TestSupport
 
 /// Every relocation and every undefined symbol that `readelf -W -s -r` shows is accounted for in the plan.
 @Suite("plan accounts for every relocation readelf reports", .enabled(if: which("readelf") != nil))

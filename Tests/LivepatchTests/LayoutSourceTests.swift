@@ -2,6 +2,7 @@ import ELF
 import Foundation
 import Livepatch
 import Testing
+import TestSupport
 
 /// Where the klp struct layout comes from: the module's own DWARF, or, without it, inference from
 /// the relocations (`KlpPatch.layout` says which).
@@ -30,7 +31,7 @@ import Testing
 
     @Test(arguments: classic + ["lp_klpbuild"])
     func strippedCopyReadsWithTheInferredLayoutAndTheSameObjectsAndFunctions(_ name: String) throws {
-        let directory = try TemporaryDirectory()
+        let directory = try ScratchCopies()
         let stripped = try directory.strippedCopy(of: Self.fixture(name))
         let withDWARF = try LivepatchReader.read(path: Self.fixture(name), displayName: "\(name).ko").patch
         let without = try LivepatchReader.read(path: stripped, displayName: "\(name).ko").patch
@@ -53,7 +54,7 @@ import Testing
     /// A copy of lp_vmlinux whose `funcs` symbol claims 480 bytes instead of 304: one `new_func`
     /// pointer in 480 bytes implies 240-byte entries, the DWARF says 152, so the module is refused.
     @Test func dwarfThatDisagreesWithTheRelocationsIsRefused() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try ScratchCopies()
         let copy = try directory.copy(of: Self.fixture("lp_vmlinux"), settingSizeOf: "funcs", to: 480)
         do {
             let module = try LivepatchReader.read(path: copy, displayName: "lp_vmlinux.ko")
@@ -67,7 +68,7 @@ import Testing
 
     /// A copy of lp_vmlinux whose `patch` symbol claims 208 bytes; the DWARF's struct klp_patch is 200.
     @Test func patchSymbolOfAnotherSizeThanTheDWARFsIsRefused() throws {
-        let directory = try TemporaryDirectory()
+        let directory = try ScratchCopies()
         let copy = try directory.copy(of: Self.fixture("lp_vmlinux"), settingSizeOf: "patch", to: 208)
         do {
             let module = try LivepatchReader.read(path: copy, displayName: "lp_vmlinux.ko")
@@ -94,30 +95,7 @@ import Testing
     }
 }
 
-/// A directory under the system temporary directory, removed when the value is released.
-final class TemporaryDirectory {
-    let path: String
-
-    init() throws {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("klp-split-livepatch-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        path = url.path
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    /// A copy of `source` made by `strip --strip-debug` (binutils): no `.debug_*` sections.
-    func strippedCopy(of source: String) throws -> String {
-        let output = path + "/" + URL(fileURLWithPath: source).lastPathComponent
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["strip", "--strip-debug", "-o", output, source]
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw StripFailed(status: process.terminationStatus) }
-        return output
-    }
-
+extension ScratchCopies {
     /// A copy of `source` in which the `.symtab` entry `symbol` has `st_size` = `size`.
     func copy(of source: String, settingSizeOf symbol: String, to size: UInt64) throws -> String {
         let output = path + "/" + URL(fileURLWithPath: source).lastPathComponent

@@ -1,17 +1,17 @@
 import Foundation
 
 /// Paths into the repository, found from this file's location (no working-directory assumptions).
-enum Repository {
-    static let root: URL = URL(fileURLWithPath: #filePath)
+package enum Repository {
+    package static let root: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
+    package static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
 
-    static let world = path("Fixtures/world")
-    static func fixture(_ name: String) -> String { path("Fixtures/modules/\(name).ko") }
+    package static let world = path("Fixtures/world")
+    package static func fixture(_ name: String) -> String { path("Fixtures/modules/\(name).ko") }
 
     /// The `klp-split` executable built next to the test bundle.
-    static var executable: String {
+    package static var executable: String {
         let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         for candidate in [bundleDirectory, bundleDirectory.deletingLastPathComponent()] {
             let path = candidate.appendingPathComponent("klp-split").path
@@ -26,14 +26,14 @@ enum Repository {
 }
 
 /// The result of running a command.
-struct ProcessResult {
-    let status: Int32
-    let stdout: String
-    let stderr: String
+package struct ProcessResult {
+    package let status: Int32
+    package let stdout: String
+    package let stderr: String
 }
 
 /// Runs a program and collects its output.
-func runProcess(_ program: String, _ arguments: [String], currentDirectory: String? = nil) throws -> ProcessResult {
+package func runProcess(_ program: String, _ arguments: [String], currentDirectory: String? = nil) throws -> ProcessResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: program)
     process.arguments = arguments
@@ -51,7 +51,7 @@ func runProcess(_ program: String, _ arguments: [String], currentDirectory: Stri
 }
 
 /// `which`: the absolute path of a program on PATH.
-func which(_ program: String) -> String? {
+package func which(_ program: String) -> String? {
     for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
         let path = "\(directory)/\(program)"
         if FileManager.default.isExecutableFile(atPath: path) { return path }
