@@ -181,9 +181,7 @@ extension PlanningContext {
                             "not exported; unique in \(candidateObject) (\((order.source ?? order.object.rawValue)))", true)
             }
             let fix = candidates.map { "KLP_SYMPOS(\(name), \($0.position))" }.joined(separator: " | ")
-            let flag = input.wholeModule
-                ? "; or pass --sympos \(function ?? candidateObject.rawValue):\(name)=N"
-                : ""
+            let flag = "; or pass --sympos \(function ?? candidateObject.rawValue):\(name)=N"
             fail("ambiguous-symbol", location,
                   "'\(name)' is not exported and occurs \(candidates.count) times in \(candidateObject): \(Self.positions(candidates)); choose one: KLP_MODULE_RELOC(\(candidateObject)) { \(fix) }\(flag)")
             return make(name, .ambiguous, candidateObject.rawValue, nil, "none (error)",
