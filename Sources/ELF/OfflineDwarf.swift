@@ -34,4 +34,22 @@ final class OfflineDwarf {
     }
 
     deinit { dwfl_end(dwfl) }
+
+    /// Calls `body` with the DIE of every unit in `.debug_info`, in order (`dwarf_get_units`).
+    func forEachUnit(path: String, _ body: (inout Dwarf_Die) throws(ELFError) -> Void) throws(ELFError) {
+        var unit: OpaquePointer? = nil
+        while true {
+            var next: OpaquePointer? = nil
+            var version: Dwarf_Half = 0
+            var unitType: UInt8 = 0
+            var unitDie = Dwarf_Die()
+            let status = dwarf_get_units(dwarf, unit, &next, &version, &unitType, &unitDie, nil)
+            if status == 1 { return }
+            guard status == 0 else {
+                throw .malformed(path, ".debug_info: unreadable unit header (\(StructLayoutReader.dwarfMessage()))")
+            }
+            unit = next
+            try body(&unitDie)
+        }
+    }
 }

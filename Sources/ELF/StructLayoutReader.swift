@@ -19,9 +19,8 @@ enum StructLayoutReader {
         guard !names.isEmpty else { return [:] }
         let session = try OfflineDwarf(path: path)
         defer { withExtendedLifetime(session) {} }
-        let dwarf = session.dwarf
         var walker = Walker(path: path, names: names)
-        try walker.walkUnits(dwarf)
+        try walker.walkUnits(session)
         return walker.found
     }
 
@@ -43,19 +42,8 @@ enum StructLayoutReader {
         let names: Set<String>
         var found: [String: StructLayout] = [:]
 
-        mutating func walkUnits(_ dwarf: OpaquePointer) throws(ELFError) {
-            var unit: OpaquePointer? = nil
-            while true {
-                var next: OpaquePointer? = nil
-                var version: Dwarf_Half = 0
-                var unitType: UInt8 = 0
-                var unitDie = Dwarf_Die()
-                let status = dwarf_get_units(dwarf, unit, &next, &version, &unitType, &unitDie, nil)
-                if status == 1 { return }
-                guard status == 0 else {
-                    throw .malformed(path, ".debug_info: unreadable unit header (\(dwarfMessage()))")
-                }
-                unit = next
+        mutating func walkUnits(_ session: OfflineDwarf) throws(ELFError) {
+            try session.forEachUnit(path: path) { (unitDie: inout Dwarf_Die) throws(ELFError) in
                 try walkChildren(of: &unitDie)
             }
         }

@@ -55,7 +55,6 @@ enum TranslationUnitReader {
         let session = try OfflineDwarf(path: path)
         defer { withExtendedLifetime(session) {} }
         let module = session.module
-        let dwarf = session.dwarf
 
         /// (section, offset) of an address, or nil.
         func locate(_ address: Dwarf_Addr) -> (section: Int, offset: UInt64)? {
@@ -68,18 +67,7 @@ enum TranslationUnitReader {
         }
 
         var units: [TranslationUnit] = []
-        var unit: OpaquePointer? = nil
-        while true {
-            var next: OpaquePointer? = nil
-            var version: Dwarf_Half = 0
-            var unitType: UInt8 = 0
-            var unitDie = Dwarf_Die()
-            let status = dwarf_get_units(dwarf, unit, &next, &version, &unitType, &unitDie, nil)
-            if status == 1 { break }
-            guard status == 0 else {
-                throw .malformed(path, ".debug_info: unreadable unit header (\(StructLayoutReader.dwarfMessage()))")
-            }
-            unit = next
+        try session.forEachUnit(path: path) { (unitDie: inout Dwarf_Die) throws(ELFError) in
             let name = dwarf_diename(&unitDie).map { String(cString: $0) } ?? "<unit \(units.count)>"
             var result = TranslationUnit(name: name)
             var offset: Int = 0
