@@ -31,6 +31,9 @@ struct CheckCommand: ParsableCommand {
     @Flag(help: "Fail (exit 2) on warnings too.")
     var strict = false
 
+    @OptionGroup(title: "Output")
+    var colour: ColorOptions
+
     func run() throws {
         var checked: [CheckedModule] = []
         var unreadable = false
@@ -51,7 +54,7 @@ struct CheckCommand: ParsableCommand {
         }
         let report = Checker.check(checked, world: worldFacts)
         switch format {
-        case .text: Terminal.output(report.renderText(colour: Terminal.outputIsTerminal))
+        case .text: Terminal.output(report.renderText(colour: colour.useColour))
         case .json: Terminal.output(report.renderJSON(strict: strict))
         }
         if unreadable { throw ExitCode(1) }

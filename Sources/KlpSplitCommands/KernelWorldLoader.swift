@@ -78,6 +78,9 @@ struct KernelWorldLoader {
     /// Reads everything the Planner needs for this livepatch.
     func load(for livepatch: LivepatchModule, sympos: [SymposChoice] = []) throws -> PlanInput {
         let paths = try resolvePaths()
+        let progress = Progress.onStandardError
+        defer { progress.finish() }
+        progress.step("reading the exports (Module.symvers)")
         let symbolsKlp = try options.symbolsKlp.map { try SymbolsKlp(contentsOf: $0, displayName: Self.display($0)) }
         var exports = try Self.exports(paths)
         if paths.symvers.isEmpty, let symbolsKlp { exports = try symbolsKlp.derivedExports() }
@@ -95,8 +98,10 @@ struct KernelWorldLoader {
             guard let directory = paths.moduleDirectory else {
                 throw Failure(description: "error: the patch changes modules (\(modules.map(\.rawValue).joined(separator: ", "))) but no module tree was given; pass -b DIR -k REL")
             }
+            progress.step("reading the module tree (modules.dep)")
             let index = try ModuleDependencies(moduleDirectory: directory)
             for module in modules {
+                progress.step("reading the symbols of \(module)")
                 guard index.contains(module) else {
                     throw Failure(description: "\(livepatch.file): error: patched module '\(module)' is not in \(Self.display(directory)); pass the kernel world of the target kernel")
                 }
@@ -105,6 +110,7 @@ struct KernelWorldLoader {
                 if let order = symbolsKlp?.symbolOrder(of: module) ?? facts.order { orders[module] = order }
             }
         }
+        progress.step("reading the vmlinux symbol order")
         if let order = symbolsKlp?.symbolOrder(of: .vmlinux) {
             orders[.vmlinux] = order
         } else if let order = try Self.vmlinuxOrder(paths) {
@@ -120,18 +126,24 @@ struct KernelWorldLoader {
     /// rules report it against the module that names it.
     func loadCheckWorld(for modules: [CheckedModule]) throws -> CheckWorld {
         let paths = try resolvePaths()
+        let progress = Progress.onStandardError
+        defer { progress.finish() }
+        progress.step("reading the exports (Module.symvers)")
         let exports = try Self.exports(paths)
         var dependencies: [ObjectName: Set<ObjectName>] = [:]
         var orders: [ObjectName: SymbolOrder] = [:]
         let objects = CheckWorld.objectsNamed(by: modules).filter { !$0.isVmlinux }.sorted()
         if let directory = paths.moduleDirectory, !objects.isEmpty {
+            progress.step("reading the module tree (modules.dep)")
             let index = try ModuleDependencies(moduleDirectory: directory)
             for object in objects where index.contains(object) {
+                progress.step("reading the symbols of \(object)")
                 let facts = try Self.moduleFacts(object, index: index)
                 dependencies[object] = facts.dependencies
                 if let order = facts.order { orders[object] = order }
             }
         }
+        progress.step("reading the vmlinux symbol order")
         if let order = try Self.vmlinuxOrder(paths) { orders[.vmlinux] = order }
         return CheckWorld(exports: exports, moduleDependencies: dependencies, symbolOrders: orders,
                           hasModuleTree: paths.moduleDirectory != nil)

@@ -10,11 +10,11 @@ struct PlanCommand: ParsableCommand {
         abstract: "Show the parts, their dependency graph and the category of every symbol reference.",
         discussion: """
             Exit status: 0 when every reference is acceptable, 2 when the plan has errors (the whole \
-            plan is still printed), 1 when an input cannot be read, 64 on usage errors.
+            plan is still printed), 1 when an input cannot be read (or, for --format svg, Graphviz is missing), 64 on usage errors.
             """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
-        case text, json, dot
+        case text, json, dot, svg
     }
 
     @Argument(help: ArgumentHelp("The combined livepatch module.", valueName: "LIVEPATCH.ko"))
@@ -26,8 +26,11 @@ struct PlanCommand: ParsableCommand {
     @OptionGroup(title: "Symbol positions")
     var positions: SymposOptions
 
-    @Option(help: "Output format: text (a tree), json (schemaVersion 1) or dot (Graphviz).")
+    @Option(help: "Output format: text (a tree), json (schemaVersion 1), dot (Graphviz) or svg (the graph drawn by Graphviz's dot, which must be installed).")
     var format: Format = .text
+
+    @OptionGroup(title: "Output")
+    var colour: ColorOptions
 
     /// Reads the livepatch and its kernel world and plans the split (no output).
     static func makePlan(livepatch: String, world: KernelWorldOptions, sympos: [SymposChoice] = []) throws -> Plan {
@@ -58,12 +61,21 @@ struct PlanCommand: ParsableCommand {
         }
         switch format {
         case .text:
-            Terminal.output(PlanTextRenderer.render(plan))
+            let text = PlanTextRenderer.render(plan)
+            Terminal.output(colour.useColour ? PlanTextColouring.apply(text) : text)
         case .json:
             Terminal.output(PlanJSONRenderer.render(plan))
             plan.diagnostics.forEach { Terminal.error($0.rendered) }
         case .dot:
             Terminal.output(PlanDOTRenderer.render(plan))
+            plan.diagnostics.forEach { Terminal.error($0.rendered) }
+        case .svg:
+            do {
+                Terminal.output(try GraphvizRenderer.svg(fromDOT: PlanDOTRenderer.render(plan)))
+            } catch {
+                Terminal.error("\(error)")
+                throw ExitCode(1)
+            }
             plan.diagnostics.forEach { Terminal.error($0.rendered) }
         }
         if plan.errorCount > 0 {

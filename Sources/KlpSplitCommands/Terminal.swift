@@ -11,6 +11,9 @@ enum Terminal {
 
     static func error(_ line: String) { write(to: 2, line.hasSuffix("\n") ? line : line + "\n") }
 
+    /// Writes to stderr as is (no newline added): progress lines that overwrite themselves.
+    static func errorRaw(_ text: String) { write(to: 2, text) }
+
     private static func write(to descriptor: Int32, _ text: String) {
         var bytes = Array(text.utf8)[...]
         while !bytes.isEmpty {
