@@ -40,6 +40,8 @@ let package = Package(
         .executableTarget(name: "klp-split", dependencies: ["KlpSplitCommands"], exclude: ["README.md"]),
         // Benchmark-only entry points for bench/run.sh (docs/performance.md); no test depends on it.
         .executableTarget(name: "klp-split-bench", dependencies: ["KernelWorld"], exclude: ["README.md"]),
+        // Corpus-only driver for scripts/corpus.sh (docs/robustness.md); no test depends on it.
+        .executableTarget(name: "klp-split-corpus", dependencies: ["ELF", "Livepatch"], exclude: ["README.md"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "ELFTests", dependencies: ["ELF", "TestSupport"], resources: []),
         .testTarget(name: "KernelWorldTests", dependencies: ["KernelWorld"]),

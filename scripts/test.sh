@@ -4,7 +4,9 @@
 # The whole test suite, self-installing:
 #   1. scripts/install-deps.sh (libelf-dev, libkmod-dev, ...)
 #   2. swift test, debug and release (unit and fixture tests on the committed real .ko files)
-#   3. the kernel acceptance harness: harness/setup.sh (qemu, busybox, the Debian 6.1.0-56-amd64
+#   3. scripts/corpus.sh: every .ko of the Debian kernel read, checked against readelf -W and
+#      written back unchanged (docs/robustness.md)
+#   4. the kernel acceptance harness: harness/setup.sh (qemu, busybox, the Debian 6.1.0-56-amd64
 #      kernel into ${KLP_SPLIT_CACHE:-~/.cache/klp-split}); 'klp-split build' of the multi-object
 #      fixture lp_split (and lp_klpbuild) and 'klp-split convert' of lp_twofiles and lp_cdrom into a
 #      temporary directory; harness/run.sh boots the real kernel under qemu
@@ -12,7 +14,7 @@
 #      parts that build just wrote, after 'klp-split check' passed them, and the modules convert
 #      wrote) and harness/scenarios-check (the kernel refuses check's broken fixtures with the
 #      messages check quotes)
-# --unit skips step 3 and says so loudly; CI never passes it.
+# --unit skips steps 3 and 4 and says so loudly; CI never passes it.
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
@@ -34,6 +36,8 @@ if [ "$unit_only" = 1 ]; then
 fi
 echo "[test] harness/setup.sh"
 harness/setup.sh
+echo "[test] scripts/corpus.sh (all 4023 Debian 6.1.0-56-amd64 modules: read, counted against readelf, written back)"
+scripts/corpus.sh
 parts=$(mktemp -d)
 trap 'rm -rf "$parts"' EXIT
 echo "[test] klp-split build Fixtures/modules/lp_split.ko -b Fixtures/world --sympos ucode_path=2 -o $parts"
