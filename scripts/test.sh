@@ -3,7 +3,8 @@
 #
 # The whole test suite, self-installing:
 #   1. scripts/install-deps.sh (libelf-dev, libkmod-dev, ...)
-#   2. swift test, debug and release (unit and fixture tests on the committed real .ko files)
+#   2. swift test, debug and release (unit and fixture tests on the committed real .ko files), then
+#      scripts/docs.sh (the tutorial's commands, docs/cli.md, make install of man page and completions)
 #   3. scripts/corpus.sh: every .ko of the Debian kernel read, checked against readelf -W and
 #      written back unchanged (docs/robustness.md)
 #   4. the kernel acceptance harness: harness/setup.sh (qemu, busybox, the Debian 6.1.0-56-amd64
@@ -29,6 +30,9 @@ swift test
 # Release builds are what users run; the optimizer has miscompiled code here before (see ELFWriter).
 echo "[test] swift test -c release"
 swift test -c release
+# The tutorial's commands, docs/cli.md, the man page and the completions (docs/tutorial.md, docs/install.md).
+echo "[test] scripts/docs.sh"
+scripts/docs.sh
 
 if [ "$unit_only" = 1 ]; then
 	echo "[test] WARNING: --unit given: the kernel acceptance harness did NOT run" >&2
@@ -56,5 +60,7 @@ echo "[test] klp-split check of the parts and of the converted modules (the rele
 "$klp_split" check "$parts"/lp_klpbuild.ko "$parts"/lp_klpbuild__*.ko -b Fixtures/world
 echo "[test] harness/run.sh (harness/scenarios, harness/scenarios-build and harness/scenarios-check)"
 KLP_SPLIT_OUT=$parts KLP_SPLIT_SCENARIOS=$REPO/harness/scenarios-build:$REPO/harness/scenarios-check harness/run.sh
+echo "[test] the kernel output docs/tutorial.md quotes is in this run's split-eager log"
+scripts/tutorial.py --kernel-log "${KLP_SPLIT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/klp-split}/harness/logs/split-eager.log"
 echo "[test] harness/selftest.sh (the runner must fail deliberately broken scenarios)"
 harness/selftest.sh

@@ -1,0 +1,54 @@
+#!/bin/bash
+# usage: scripts/docs.sh [--update]
+#
+# Keeps the documentation honest; scripts/test.sh runs it in CI after the unit tests:
+#   1. docs/cli.md equals what scripts/cli-reference.py renders from
+#      `klp-split --experimental-dump-help` (the argument parser itself);
+#   2. every command of docs/tutorial.md prints what the page shows, and the committed
+#      docs/tutorial/lp_split.svg is what `plan --format svg` draws (scripts/tutorial.py);
+#   3. `make install PREFIX=<temp>` builds the release binary, generates the man page with
+#      swift-argument-parser's generate-manual plugin and the bash/zsh/fish completions, and installs
+#      them; the completions must parse (bash -n, zsh -n, fish -n when installed).
+# --update rewrites docs/cli.md, the tutorial's outputs and its SVG instead of failing on a difference.
+# The kernel lines the tutorial quotes are checked after the harness ran (scripts/test.sh).
+set -euo pipefail
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$REPO"
+update=0
+[ "${1:-}" = --update ] && update=1
+
+swift build --product klp-split >/dev/null
+klp_split="$(swift build --show-bin-path)/klp-split"
+
+echo "[docs] docs/cli.md from klp-split --experimental-dump-help"
+fresh=$(mktemp)
+prefix=$(mktemp -d)
+trap 'rm -rf "$fresh" "$prefix"' EXIT
+"$klp_split" --experimental-dump-help | scripts/cli-reference.py > "$fresh"
+if [ "$update" = 1 ]; then
+	cp "$fresh" docs/cli.md
+elif ! diff -u docs/cli.md "$fresh"; then
+	echo "[docs] docs/cli.md is stale: run scripts/docs.sh --update and commit it" >&2
+	exit 1
+fi
+
+echo "[docs] docs/tutorial.md: run every command, compare outputs and the SVG"
+if [ "$update" = 1 ]; then
+	KLP_SPLIT=$klp_split scripts/tutorial.py --update
+else
+	KLP_SPLIT=$klp_split scripts/tutorial.py
+fi
+
+echo "[docs] make install PREFIX=$prefix (release binary, man page, completions)"
+make install PREFIX="$prefix" >/dev/null
+for file in bin/klp-split share/man/man1/klp-split.1 share/bash-completion/completions/klp-split \
+	share/zsh/site-functions/_klp-split share/fish/vendor_completions.d/klp-split.fish; do
+	[ -s "$prefix/$file" ] || { echo "[docs] make install did not install $file" >&2; exit 1; }
+done
+grep -q '^\.Dt KLP-SPLIT 1' "$prefix/share/man/man1/klp-split.1"
+grep -q 'Fl -sympos' "$prefix/share/man/man1/klp-split.1"
+bash -n "$prefix/share/bash-completion/completions/klp-split"
+if command -v zsh >/dev/null; then zsh -n "$prefix/share/zsh/site-functions/_klp-split"; fi
+if command -v fish >/dev/null; then fish -n "$prefix/share/fish/vendor_completions.d/klp-split.fish"; fi
+"$prefix/bin/klp-split" plan --help | grep -q -- '--format <format>'
+echo "[docs] ok: cli.md current, tutorial as shown, man page and completions installed into a temporary PREFIX"
