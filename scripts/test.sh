@@ -5,6 +5,7 @@
 #   1. scripts/install-deps.sh (libelf-dev, libkmod-dev, ...)
 #   2. swift test, debug and release (unit and fixture tests on the committed real .ko files), then
 #      scripts/docs.sh (the tutorial's commands, docs/cli.md, make install of man page and completions)
+#      and scripts/malformed.py (the malformed-input corpus against the release binary)
 #   3. scripts/corpus.sh: every .ko of the Debian kernel read, checked against readelf -W and
 #      written back unchanged (docs/robustness.md)
 #   4. the kernel acceptance harness: harness/setup.sh (qemu, busybox, the Debian 6.1.0-56-amd64
@@ -33,6 +34,11 @@ swift test -c release
 # The tutorial's commands, docs/cli.md, the man page and the completions (docs/tutorial.md, docs/install.md).
 echo "[test] scripts/docs.sh"
 scripts/docs.sh
+
+# The malformed-input corpus (docs/robustness.md): generated at run time from real fixtures.
+echo "[test] scripts/malformed.py (every malformed kind x every command: one line, exit 1, no output, input unchanged)"
+swift build -c release --product klp-split
+python3 scripts/malformed.py "$(swift build -c release --show-bin-path)/klp-split" | grep -v "^ok "
 
 if [ "$unit_only" = 1 ]; then
 	echo "[test] WARNING: --unit given: the kernel acceptance harness did NOT run" >&2

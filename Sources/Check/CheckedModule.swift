@@ -52,7 +52,11 @@ package struct CheckedModule: Sendable {
             guard elf.fileType == ELFFile.relocatable else {
                 throw CheckError.notModule(file, fileType: elf.fileType)
             }
-            let modinfo = ModuleInfo(bytes: try elf.section(named: ".modinfo").map { try elf.contents(of: $0) } ?? [])
+            let modinfoBytes = try elf.section(named: ".modinfo").map { try elf.contents(of: $0) } ?? []
+            if let problem = ModuleInfo.problem(in: modinfoBytes) {
+                throw CheckError.malformed(file, ".modinfo", problem)
+            }
+            let modinfo = ModuleInfo(bytes: modinfoBytes)
             var versions: [ModuleVersion] = []
             if let section = elf.section(named: "__versions") {
                 guard let parsed = ModuleVersion.parse(try elf.contents(of: section)) else {

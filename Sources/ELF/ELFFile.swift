@@ -69,7 +69,13 @@ package final class ELFFile {
         guard header.e_machine == ELFFile.x86_64 else {
             throw .unsupported(path, "machine \(header.e_machine) is not x86-64 (EM_X86_64)")
         }
+        let fileSize = UInt64(status.st_size)
+        if header.e_shnum > 0, header.e_shoff > fileSize || (fileSize - header.e_shoff) / 64 < UInt64(header.e_shnum) {
+            throw .malformed(path, "the section header table (offset 0x\(String(header.e_shoff, radix: 16)), \(header.e_shnum) entries of 64 bytes) extends past the end of the file (0x\(String(fileSize, radix: 16)) bytes)")
+        }
         let (sections, namesIndex) = try ELFFile.readSections(handle, path: path)
+        try ELFFile.checkLayout(sections, fileSize: fileSize, sectionHeaderOffset: header.e_shoff,
+                                path: path)
         let symtab = sections.first { $0.type == .symbolTable }
         if let symtab {
             self.symbols = try ELFFile.readSymbols(handle, table: symtab, sections: sections, path: path)

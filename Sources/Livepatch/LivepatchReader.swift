@@ -22,6 +22,9 @@ package enum LivepatchReader {
         }
         do {
             let modinfoBytes = try elf.section(named: ".modinfo").map { try elf.contents(of: $0) } ?? []
+            if let problem = ModuleInfo.problem(in: modinfoBytes) {
+                throw LivepatchError.malformed(file, ".modinfo", problem)
+            }
             let modinfo = ModuleInfo(bytes: modinfoBytes)
             guard modinfo.isLivepatch || !requireLivepatchMarker else { throw LivepatchError.notLivepatch(file) }
             var versions: [ModuleVersion] = []

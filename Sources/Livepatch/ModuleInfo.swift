@@ -25,6 +25,13 @@ package struct ModuleInfo: Sendable, Equatable {
         self.entries = entries
     }
 
+    /// Why these `.modinfo` bytes are malformed, or nil: the last string must end in a NUL
+    /// (`__MODULE_INFO` emits NUL-terminated strings; a file without one was cut or corrupted).
+    package static func problem(in bytes: [UInt8]) -> String? {
+        guard let last = bytes.last, last != 0 else { return nil }
+        return "the last string is not NUL-terminated (every MODULE_INFO entry ends in a NUL); rebuild the module"
+    }
+
     /// The first value for a key.
     package func value(_ key: String) -> String? { entries.first { $0.key == key }?.value }
 

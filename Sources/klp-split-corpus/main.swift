@@ -28,7 +28,9 @@ func counts(of file: ELFFile) throws -> Counts {
         result.relocations += try file.relocations(in: section).count
     }
     if let modinfo = file.section(named: ".modinfo") {
-        result.modinfo = ModuleInfo(bytes: try file.contents(of: modinfo)).entries.count
+        let bytes = try file.contents(of: modinfo)
+        if let problem = ModuleInfo.problem(in: bytes) { throw ELFError.malformed(file.path, ".modinfo: \(problem)") }
+        result.modinfo = ModuleInfo(bytes: bytes).entries.count
     }
     if let versions = file.section(named: "__versions") {
         guard let parsed = ModuleVersion.parse(try file.contents(of: versions)) else {

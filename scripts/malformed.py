@@ -1,0 +1,332 @@
+#!/usr/bin/env python3
+"""The malformed-input corpus (docs/robustness.md): generates every kind from real fixtures into a
+temporary directory and runs each relevant klp-split command on it.
+
+usage: scripts/malformed.py KLP_SPLIT [--keep DIR] [--list]
+
+Every kind is made from Fixtures/modules/lp_cdrom.ko and Fixtures/world at run time (nothing
+generated is committed). For every (kind, command) pair the check is:
+  * exit status 1, not killed by a signal;
+  * stderr is exactly one line, contains 'error:' and names the file (or output) at fault;
+  * no output exists afterwards (the -o path or directory, and no temporary file beside it);
+  * every input is byte-identical afterwards.
+Prints one line per pair ('ok' or what failed) and a summary; exit 1 when any pair failed.
+The unreadable-file and unwritable-output kinds run klp-split as user nobody (setpriv), because
+root ignores file modes; they are reported as skipped when setpriv or the user is missing.
+"""
+import hashlib
+import os
+import shutil
+import stat
+import struct
+import subprocess
+import sys
+import tempfile
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FIXTURE = os.path.join(REPO, "Fixtures/modules/lp_cdrom.ko")
+WORLD = os.path.join(REPO, "Fixtures/world")
+SYMVERS = os.path.join(WORLD, "usr/src/linux-headers-6.1.0-56-amd64/Module.symvers")
+KALLSYMS = os.path.join(WORLD, "proc/kallsyms")
+# `symbols` writes kernel symbol order and never reads Module.symvers; symbols.klp is an input of
+# plan, build and convert (symbol order), not of `symbols` itself, and check does not read it.
+SYMVERS_READERS = ("plan", "build", "convert", "check")
+SYMBOLS_KLP_READERS = ("plan", "build", "convert")  # check takes no symbol order from symbols.klp
+
+
+class Module:
+    """lp_cdrom.ko as bytes, with its ELF64 header and section headers decoded."""
+
+    def __init__(self, path):
+        self.data = bytearray(open(path, "rb").read())
+        (self.shoff,) = struct.unpack_from("<Q", self.data, 0x28)
+        self.shnum, self.shstrndx = struct.unpack_from("<HH", self.data, 0x3C)
+        self.sections = []
+        for i in range(self.shnum):
+            fields = struct.unpack_from("<IIQQQQIIQQ", self.data, self.shoff + 64 * i)
+            self.sections.append(fields)
+        names = self.sections[self.shstrndx]
+        table = self.data[names[4]:names[4] + names[5]]
+        self.names = [table[s[0]:table.index(b"\0", s[0])].decode() for s in self.sections]
+
+    def index(self, name):
+        return self.names.index(name)
+
+    def header_offset(self, index, field):
+        """File offset of one Elf64_Shdr field of section `index`."""
+        offsets = {"name": 0, "type": 4, "flags": 8, "addr": 16, "offset": 24, "size": 32,
+                   "link": 40, "info": 44, "align": 48, "entsize": 56}
+        return self.shoff + 64 * index + offsets[field]
+
+    def patched(self, edits):
+        data = bytearray(self.data)
+        for offset, fmt, value in edits:
+            struct.pack_into(fmt, data, offset, value)
+        return bytes(data)
+
+    def section_bytes_offset(self, name):
+        return self.sections[self.index(name)][4]
+
+
+def elf_kinds(m):
+    """(kind, bytes, a word the message must contain besides the file name)."""
+    symtab, strtab, modinfo = m.index(".symtab"), m.index(".strtab"), m.index(".modinfo")
+    rela = m.index(".rela.text.livepatch_init")
+    kinds = [
+        ("truncated-in-elf-header", bytes(m.data[:40]), None),
+        ("truncated-before-section-headers", bytes(m.data[:m.shoff]), None),
+        ("truncated-in-section-headers", bytes(m.data[:m.shoff + 64 * 20 + 17]), None),
+        ("truncated-in-symtab", bytes(m.data[:m.sections[symtab][4] + 100]), None),
+        ("wrong-class-elf32", m.patched([(4, "<B", 1)]), None),
+        ("wrong-byte-order", m.patched([(5, "<B", 2)]), None),
+        ("wrong-machine-aarch64", m.patched([(0x12, "<H", 183)]), "machine"),
+        ("wrong-type-exec", m.patched([(0x10, "<H", 2)]), "ET_REL"),
+        ("section-headers-out-of-bounds", m.patched([(0x28, "<Q", len(m.data) - 100)]), None),
+        ("section-data-out-of-bounds", m.patched([(m.header_offset(symtab, "offset"), "<Q", len(m.data) - 24)]), None),
+        ("shstrndx-out-of-range", m.patched([(0x3E, "<H", 300)]), None),
+        ("symtab-link-out-of-range", m.patched([(m.header_offset(symtab, "link"), "<I", 9999)]), None),
+        ("symtab-link-not-strtab", m.patched([(m.header_offset(symtab, "link"), "<I", m.index(".text"))]), None),
+        ("relocation-symbol-out-of-range",
+         m.patched([(m.sections[rela][4] + 8, "<Q", (0xFFFFFF << 32) | 2)]), None),
+        ("relocation-target-out-of-range", m.patched([(m.header_offset(rela, "info"), "<I", 9999)]), None),
+        ("unterminated-strtab",
+         m.patched([(m.sections[strtab][4] + m.sections[strtab][5] - 1, "<B", ord("A"))]), None),
+        ("unterminated-shstrtab",
+         m.patched([(m.sections[m.shstrndx][4] + m.sections[m.shstrndx][5] - 1, "<B", ord("A"))]), None),
+        ("huge-section-count", m.patched([(0x3C, "<H", 0xFFFE)]), None),
+        ("huge-symbol-count", m.patched([(m.header_offset(symtab, "size"), "<Q", 24 * 0x0FFFFFFFFFFFFF)]), None),
+        ("huge-relocation-count", m.patched([(m.header_offset(rela, "size"), "<Q", 24 * 0x0FFFFFFFFFFFFF)]), None),
+        ("symtab-size-not-multiple", m.patched([(m.header_offset(symtab, "size"), "<Q", m.sections[symtab][5] - 5)]), None),
+        ("overlapping-sections",
+         m.patched([(m.header_offset(strtab, "offset"), "<Q", m.sections[symtab][4] + 24)]), "overlap"),
+    ]
+    info_off, info_size = m.sections[modinfo][4], m.sections[modinfo][5]
+    no_nul = bytearray(m.data)
+    for i in range(info_off, info_off + info_size):
+        if no_nul[i] == 0:
+            no_nul[i] = ord(";")
+    kinds.append(("modinfo-without-nul", bytes(no_nul), ".modinfo"))
+    kinds.append(("not-elf-text", b"this is a C source, not a module\n" * 10, "not an ELF file"))
+    kinds.append(("empty-file", b"", None))
+    return kinds
+
+
+def sha(path):
+    if os.path.islink(path) or not os.path.isfile(path):
+        return None
+    return hashlib.sha256(open(path, "rb").read()).hexdigest()
+
+
+class Runner:
+    def __init__(self, klp_split, work):
+        self.klp_split = klp_split
+        self.work = work
+        self.failures = 0
+        self.checked = 0
+        self.kinds = set()
+        self.skipped = []
+
+    def run(self, kind, command, arguments, names, outputs, inputs, as_nobody=False, word=None):
+        """Runs klp-split and checks the contract; `names` are the strings one of which the
+        message must contain (the file at fault), `outputs` the paths that must not exist after."""
+        self.kinds.add(kind)
+        before = {path: sha(path) for path in inputs}
+        argv = [self.klp_split] + arguments
+        if as_nobody:
+            argv = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"] + argv
+        try:
+            run = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+        except subprocess.TimeoutExpired:
+            self.report(kind, command, "hung (no exit within 120 s)")
+            return
+        stderr = run.stderr.decode(errors="replace")
+        lines = [line for line in stderr.split("\n") if line]
+        problems = []
+        if run.returncode < 0:
+            problems.append(f"killed by signal {-run.returncode}")
+        elif run.returncode != 1:
+            problems.append(f"exit {run.returncode}")
+        if len(lines) != 1:
+            problems.append(f"{len(lines)} lines on stderr")
+        if "error:" not in stderr:
+            problems.append("no 'error:'")
+        if not any(name in stderr for name in names):
+            problems.append(f"does not name {names[0]}")
+        if word and word not in stderr:
+            problems.append(f"does not say '{word}'")
+        for path in outputs:
+            if os.path.lexists(path):
+                problems.append(f"output {path} exists afterwards")
+        for directory in {os.path.dirname(p) for p in outputs}:
+            if os.path.isdir(directory):
+                leftovers = [e for e in os.listdir(directory) if e.startswith(".")]
+                if leftovers:
+                    problems.append(f"temporary files left in {directory}: {leftovers}")
+        for path, digest in before.items():
+            if sha(path) != digest:
+                problems.append(f"input {path} changed")
+        first = lines[0] if lines else "(no stderr)"
+        self.report(kind, command, "; ".join(problems) + f" -- stderr: {stderr.strip()[:600]}" if problems else None, first)
+
+    def report(self, kind, command, problem, line=""):
+        self.checked += 1
+        if problem:
+            self.failures += 1
+            print(f"FAIL {kind} / {command}: {problem}")
+        else:
+            print(f"ok   {kind} / {command}: {line}")
+
+    def elf_input(self, kind, path, word=None, as_nobody=False):
+        """Runs plan, build, convert and check on one bad livepatch path."""
+        name = os.path.basename(path)
+        out = os.path.join(self.work, "out", kind)
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        inputs = [path] if os.path.isfile(path) else []
+        self.run(kind, "plan", ["plan", path, "-b", WORLD], [name], [], inputs, as_nobody, word)
+        self.run(kind, "build", ["build", path, "-b", WORLD, "-o", out + ".d"], [name], [out + ".d"], inputs,
+                 as_nobody, word)
+        self.run(kind, "convert", ["convert", path, "-b", WORLD, "-o", out + ".ko"], [name], [out + ".ko"],
+                 inputs, as_nobody, word)
+        self.run(kind, "check", ["check", path, "-b", WORLD], [name], [], inputs, as_nobody, word)
+
+    def world_input(self, kind, option, path, word=None, commands=("plan", "build", "convert", "check", "symbols")):
+        """Runs the commands that read this kind of world file (-b Fixtures/world plus the bad
+        file). check runs on a converted lp_cdrom.ko, which passes with the good world, so only the
+        bad file can make it fail."""
+        name = os.path.basename(path)
+        out = os.path.join(self.work, "out", kind)
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        world = ["-b", WORLD, option, path]
+        inputs = [path, FIXTURE, self.converted]
+        runs = {"plan": ["plan", FIXTURE] + world,
+                "build": ["build", FIXTURE] + world + ["-o", out + ".d"],
+                "convert": ["convert", FIXTURE] + world + ["-o", out + ".ko"],
+                "check": ["check", self.converted] + world,
+                "symbols": ["symbols"] + world + ["-o", out + ".klp"]}
+        outputs = {"build": [out + ".d"], "convert": [out + ".ko"], "symbols": [out + ".klp"]}
+        for command in commands:
+            self.run(kind, command, runs[command], [name], outputs.get(command, []), inputs, word=word)
+
+
+def nobody_available():
+    if not shutil.which("setpriv"):
+        return False
+    try:
+        import pwd
+        import grp
+        pwd.getpwnam("nobody")
+        grp.getgrnam("nogroup")
+        return True
+    except KeyError:
+        return False
+
+
+def main():
+    args = sys.argv[1:]
+    if not args:
+        print(__doc__, file=sys.stderr)
+        return 64
+    klp_split = os.path.abspath(args[0])
+    keep = args[args.index("--keep") + 1] if "--keep" in args else None
+    work = keep or tempfile.mkdtemp(prefix="klp-split-malformed-")
+    os.makedirs(work, exist_ok=True)
+    os.chmod(work, 0o755)
+    inputs = os.path.join(work, "in")
+    os.makedirs(inputs, exist_ok=True)
+    os.chmod(inputs, 0o755)
+    runner = Runner(klp_split, work)
+    try:
+        runner.converted = os.path.join(work, "converted-lp_cdrom.ko")
+        subprocess.run([klp_split, "convert", FIXTURE, "-b", WORLD, "-o", runner.converted], check=True,
+                       stdout=subprocess.DEVNULL)
+        module = Module(FIXTURE)
+        for kind, data, word in elf_kinds(module):
+            path = os.path.join(inputs, f"{kind}.ko")
+            with open(path, "wb") as f:
+                f.write(data)
+            runner.elf_input(kind, path, word)
+
+        directory = os.path.join(inputs, "directory.ko")
+        os.makedirs(directory, exist_ok=True)
+        runner.elf_input("directory", directory)
+        fifo = os.path.join(inputs, "fifo.ko")
+        os.mkfifo(fifo)
+        runner.elf_input("fifo", fifo)
+        loop = os.path.join(inputs, "loop.ko")
+        os.symlink("loop.ko", loop)
+        runner.elf_input("symlink-loop", loop)
+        missing = os.path.join(inputs, "missing.ko")
+        runner.elf_input("missing-file", missing)
+
+        # World files: Module.symvers, kallsyms, symbols.klp.
+        symvers = os.path.join(inputs, "bad-Module.symvers")
+        with open(symvers, "w") as f:
+            f.write("0x12345678\tprintk\n")
+        runner.world_input("malformed-module-symvers", "--symvers", symvers, commands=SYMVERS_READERS)
+        crc = os.path.join(inputs, "badcrc-Module.symvers")
+        with open(crc, "w") as f:
+            f.write("0xnothex\tprintk\tvmlinux\tEXPORT_SYMBOL\t\n")
+        runner.world_input("module-symvers-bad-crc", "--symvers", crc, commands=SYMVERS_READERS)
+        kallsyms = os.path.join(inputs, "bad-kallsyms")
+        with open(kallsyms, "w") as f:
+            f.write("ffffffff81000000 T _stext\nthis is not a kallsyms line\n")
+        runner.world_input("malformed-kallsyms", "--kallsyms", kallsyms)
+        klp = os.path.join(inputs, "bad-symbols.klp")
+        with open(klp, "w") as f:
+            f.write("klp-split symbols v1\nthis line is not a symbol entry\n")
+        runner.world_input("malformed-symbols-klp", "--symbols-klp", klp, commands=SYMBOLS_KLP_READERS)
+
+        # Outputs: the input itself (same path, symlink, hard link), and an unwritable directory.
+        victim = os.path.join(inputs, "lp_cdrom.ko")
+        shutil.copyfile(FIXTURE, victim)
+        os.chmod(victim, 0o644)
+        runner.run("output-is-input", "convert", ["convert", victim, "-b", WORLD, "-o", victim],
+                   [victim], [], [victim], word="input")
+        link = os.path.join(inputs, "symlink-to-input.ko")
+        os.symlink("lp_cdrom.ko", link)
+        runner.run("output-is-input-via-symlink", "convert", ["convert", victim, "-b", WORLD, "-o", link],
+                   [link], [], [victim], word="input")
+        hard = os.path.join(inputs, "hardlink-to-input.ko")
+        os.link(victim, hard)
+        runner.run("output-is-input-via-hardlink", "convert", ["convert", victim, "-b", WORLD, "-o", hard],
+                   [hard], [], [victim], word="input")
+        own = os.path.join(work, "own")
+        os.makedirs(own, exist_ok=True)
+        inside = os.path.join(own, "lp_cdrom__cdrom.ko")  # the name of the part build writes
+        shutil.copyfile(FIXTURE, inside)
+        runner.run("output-directory-holds-input", "build", ["build", inside, "-b", WORLD, "-o", own],
+                   [inside], [os.path.join(own, "lp_cdrom.conf"), os.path.join(own, "load-order")], [inside],
+                   word="input")
+
+        if nobody_available():
+            unreadable = os.path.join(inputs, "unreadable.ko")
+            shutil.copyfile(FIXTURE, unreadable)
+            os.chmod(unreadable, 0o000)
+            runner.elf_input("unreadable-file", unreadable, word="ermission", as_nobody=True)
+            locked = os.path.join(work, "locked")
+            os.makedirs(locked, exist_ok=True)
+            os.chmod(locked, 0o755)  # owned by root: user nobody cannot write here
+            readable = os.path.join(inputs, "readable.ko")
+            shutil.copyfile(FIXTURE, readable)
+            os.chmod(readable, 0o644)
+            runner.run("output-directory-not-writable", "build",
+                       ["build", readable, "-b", WORLD, "-o", os.path.join(locked, "parts")],
+                       [locked], [os.path.join(locked, "parts")], [readable], as_nobody=True)
+            runner.run("output-directory-not-writable", "convert",
+                       ["convert", readable, "-b", WORLD, "-o", os.path.join(locked, "lp.ko")],
+                       [locked], [os.path.join(locked, "lp.ko")], [readable], as_nobody=True)
+            runner.run("output-directory-not-writable", "symbols",
+                       ["symbols", "-b", WORLD, "-o", os.path.join(locked, "symbols.klp")],
+                       [locked], [os.path.join(locked, "symbols.klp")], [], as_nobody=True)
+        else:
+            runner.skipped = ["unreadable-file", "output-directory-not-writable"]
+    finally:
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)
+    skipped = f", skipped (no setpriv/nobody): {', '.join(runner.skipped)}" if runner.skipped else ""
+    print(f"malformed: {len(runner.kinds)} kinds, {runner.checked} command runs, {runner.failures} failed{skipped}")
+    return 1 if runner.failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
