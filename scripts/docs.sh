@@ -6,7 +6,8 @@
 #      `klp-split --experimental-dump-help` (the argument parser itself);
 #   2. every command of docs/tutorial.md prints what the page shows, and the committed
 #      docs/tutorial/lp_split.svg is what `plan --format svg` draws (scripts/tutorial.py);
-#   3. `make install PREFIX=<temp>` builds the release binary, generates the man page with
+#   3. the JSON of plan and check (goldens, every fixture) validates against docs/schema/*.v1.schema.json;
+#   4. `make install PREFIX=<temp>` builds the release binary, generates the man page with
 #      swift-argument-parser's generate-manual plugin and the bash/zsh/fish completions, and installs
 #      them; the completions must parse (bash -n, zsh -n, fish -n when installed).
 # --update rewrites docs/cli.md, the tutorial's outputs and its SVG instead of failing on a difference.
@@ -39,6 +40,15 @@ else
 	KLP_SPLIT=$klp_split scripts/tutorial.py
 fi
 
+echo "[docs] plan and check JSON against docs/schema/*.v1.schema.json"
+# python3 on PATH may be another interpreter (pyenv) than the one apt's python3-jsonschema is for.
+python=
+for candidate in python3 /usr/bin/python3; do
+	if "$candidate" -c 'import jsonschema' 2>/dev/null; then python=$candidate; break; fi
+done
+[ -n "$python" ] || { echo "[docs] no python3 with jsonschema; run scripts/install-deps.sh" >&2; exit 1; }
+KLP_SPLIT=$klp_split "$python" scripts/validate-json.py
+
 echo "[docs] make install PREFIX=$prefix (release binary, man page, completions)"
 make install PREFIX="$prefix" >/dev/null
 for file in bin/klp-split share/man/man1/klp-split.1 share/bash-completion/completions/klp-split \
@@ -51,4 +61,4 @@ bash -n "$prefix/share/bash-completion/completions/klp-split"
 if command -v zsh >/dev/null; then zsh -n "$prefix/share/zsh/site-functions/_klp-split"; fi
 if command -v fish >/dev/null; then fish -n "$prefix/share/fish/vendor_completions.d/klp-split.fish"; fi
 "$prefix/bin/klp-split" plan --help | grep -q -- '--format <format>'
-echo "[docs] ok: cli.md current, tutorial as shown, man page and completions installed into a temporary PREFIX"
+echo "[docs] ok: cli.md current, tutorial as shown, JSON valid, man page and completions installed into a temporary PREFIX"
