@@ -14,7 +14,12 @@
 /// different owners as a conflict instead of picking one.
 package struct ExportTable: Sendable {
     /// Every line read, in file order, files in the order merged.
-    package private(set) var exports: [Export] = []
+    package var exports: [Export] { indexed?.allExports ?? parsed }
+    /// The lines parsed, when the table is not `indexed`.
+    private var parsed: [Export] = []
+    /// A single Module.symvers in modpost's exact form, parsed line by line only when asked
+    /// about a symbol; nil once parsed or merged.
+    private var indexed: IndexedSymvers?
     /// Indices into `exports`, by symbol name.
     private var indicesBySymbol: [String: Indices] = [:]
 
@@ -50,6 +55,10 @@ package struct ExportTable: Sendable {
             if allowEmpty { return }
             throw .emptyFile(file.name, nextStep: KernelWorldError.regenerateSymvers)
         }
+        if let indexed = IndexedSymvers(file: file) {
+            self.indexed = indexed
+            return
+        }
         try file.forEachLine { (number, line) throws(KernelWorldError) in
             let line = line.withoutCarriageReturn
             if line.isBlank { return }
@@ -59,6 +68,10 @@ package struct ExportTable: Sendable {
 
     /// Appends the exports of `other` after this table's own.
     package mutating func merge(_ other: ExportTable) {
+        if let indexed {
+            self.indexed = nil
+            for export in indexed.allExports { append(export) }
+        }
         for export in other.exports { append(export) }
     }
 
@@ -72,17 +85,21 @@ package struct ExportTable: Sendable {
     }
 
     /// Number of lines read (a symbol listed by two files counts twice).
-    package var count: Int { exports.count }
+    package var count: Int { indexed?.count ?? parsed.count }
 
     /// Number of distinct symbol names.
-    package var symbolCount: Int { indicesBySymbol.count }
+    package var symbolCount: Int {
+        if let indexed { return Set(indexed.allExports.map(\.symbol)).count }
+        return indicesBySymbol.count
+    }
 
     /// Every object that exports something.
     package var owners: Set<ObjectName> { Set(exports.map(\.owner)) }
 
     /// Every line for `symbol`, in the order read.
     package func exports(of symbol: String) -> [Export] {
-        (indicesBySymbol[symbol]?.all ?? []).map { exports[$0] }
+        if let indexed { return indexed.exports(of: symbol) }
+        return (indicesBySymbol[symbol]?.all ?? []).map { parsed[$0] }
     }
 
     /// Every export of `owner`, in the order read.
@@ -103,22 +120,23 @@ package struct ExportTable: Sendable {
 
     /// Every symbol exported by more than one owner, sorted by name, with one export per owner.
     package var conflicts: [(symbol: String, exports: [Export])] {
-        indicesBySymbol.keys.sorted().compactMap { symbol in
+        let symbols = indexed.map { Set($0.allExports.map(\.symbol)) } ?? Set(indicesBySymbol.keys)
+        return symbols.sorted().compactMap { symbol in
             if case .conflicting(let exports) = lookup(symbol) { return (symbol, exports) }
             return nil
         }
     }
 
     private mutating func append(_ export: Export) {
-        let index = exports.count
+        let index = parsed.count
         if indicesBySymbol[export.symbol]?.more.append(index) == nil {
             indicesBySymbol[export.symbol] = Indices(first: index)
         }
-        exports.append(export)
+        parsed.append(export)
     }
 
     /// Parses one non-blank line in any of the three layouts.
-    private static func parse(_ line: ArraySlice<UInt8>, file: String, number: Int) throws(KernelWorldError) -> Export {
+    static func parse(_ line: ArraySlice<UInt8>, file: String, number: Int) throws(KernelWorldError) -> Export {
         let fields = TabFields(line)
         guard fields.count == 4 || fields.count == 5 else {
             throw .malformedSymversLine(file, line: number, detail: "\(fields.count) tab-separated column\(fields.count == 1 ? "" : "s")")

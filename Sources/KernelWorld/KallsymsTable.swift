@@ -25,6 +25,10 @@ package struct KallsymsTable: Sendable {
     }
 
     init(file: TextFile) throws(KernelWorldError) {
+        if let scanned = Self.scan(file) {
+            (vmlinux, modules) = scanned
+            return
+        }
         let listing = try SymbolListing(file: file, emptyNextStep: KernelWorldError.dumpKallsyms,
                                         malformedNextStep: KernelWorldError.dumpKallsyms)
         vmlinux = listing.vmlinuxOrder(source: file.name)
@@ -46,5 +50,92 @@ package struct KallsymsTable: Sendable {
     /// sympos order for vmlinux or a module that was loaded; nil for a module not in the dump.
     package func symbolOrder(of object: ObjectName) -> SymbolOrder? {
         object.isVmlinux ? vmlinux : modules[object]
+    }
+
+    /// The fast path for a dump in exactly the format the kernel prints (`%016lx %c %s`, module
+    /// symbols with `\t[%s]`), ASCII names: one pass over the bytes that keeps vmlinux symbols as
+    /// byte ranges (`CompactSymbols`) instead of a `String` and a dictionary entry per line.
+    ///
+    /// Returns nil for anything else (blank or malformed lines, `\r`, non-ASCII names, only zero
+    /// addresses, ...): the general parse then gives the same result or the same error.
+    static func scan(_ file: TextFile) -> (vmlinux: SymbolOrder, modules: [ObjectName: SymbolOrder])? {
+        var entries: [CompactSymbols.Entry] = []
+        entries.reserveCapacity(file.bytes.count / 40)
+        var moduleLines: [SymbolListing.Line] = []
+        var sorted = true
+        var lastAddress: UInt64 = 0
+        var anyAddress = false
+        let scanned = file.bytes.withUnsafeBufferPointer { all -> Bool in
+            let end = all.count
+            var index = 0
+            var number = 0
+            while index < end {
+                number += 1
+                let lineStart = index
+                var address: UInt64 = 0
+                var digits = 0
+                while index < end {
+                    let byte = all[index]
+                    let digit: UInt8
+                    switch byte {
+                    case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte &- UInt8(ascii: "0")
+                    case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte &- UInt8(ascii: "a") &+ 10
+                    case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte &- UInt8(ascii: "A") &+ 10
+                    default: digit = 0xff
+                    }
+                    if digit == 0xff { break }
+                    address = address << 4 | UInt64(digit)
+                    digits += 1
+                    index += 1
+                }
+                guard digits >= 1, digits <= 16, index + 3 < end, all[index] == UInt8(ascii: " ") else { return false }
+                let type = all[index + 1]
+                guard (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(type | 0x20) || type == UInt8(ascii: "?"),
+                      all[index + 2] == UInt8(ascii: " ") else { return false }
+                index += 3
+                let nameStart = index
+                while index < end {
+                    let byte = all[index]
+                    if byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: " ") { break }
+                    guard byte > 0x20, byte < 0x7f else { return false }
+                    index += 1
+                }
+                guard index > nameStart, index - nameStart <= Int(Int32.max) else { return false }
+                if index < end, all[index] != UInt8(ascii: "\n") {
+                    // A module symbol: the general parse for its `[module]` tag (a few thousand lines).
+                    var lineEnd = index
+                    while lineEnd < end, all[lineEnd] != UInt8(ascii: "\n") { lineEnd += 1 }
+                    guard let line = try? SymbolListing.parse(file.bytes[lineStart..<lineEnd], file: file.name, number: number,
+                                                              nextStep: KernelWorldError.dumpKallsyms),
+                          line.module != nil else { return false }
+                    moduleLines.append(line)
+                    index = lineEnd
+                } else {
+                    entries.append(CompactSymbols.Entry(nameStart: Int32(nameStart), nameLength: Int32(index - nameStart),
+                                                        address: address, type: type))
+                    if address < lastAddress { sorted = false }
+                    lastAddress = address
+                }
+                if address != 0 { anyAddress = true }
+                index += 1
+            }
+            return true
+        }
+        guard scanned, anyAddress else { return nil }
+        if !sorted {
+            // Address order, ties in file order, as `SymbolListing.vmlinuxOrder` sorts.
+            entries = entries.enumerated().sorted { ($0.element.address, $0.offset) < ($1.element.address, $1.offset) }.map(\.element)
+        }
+        let vmlinux = SymbolOrder(object: .vmlinux, source: file.name, compact: CompactSymbols(bytes: file.bytes, entries: entries))
+        var entriesByModule: [ObjectName: [SymbolOrder.Entry]] = [:]
+        for line in moduleLines {
+            guard let module = line.module else { continue }
+            entriesByModule[module, default: []].append(SymbolListing.entry(line))
+        }
+        var named: [ObjectName: SymbolOrder] = [:]
+        for (module, entries) in entriesByModule {
+            named[module] = SymbolOrder(object: module, source: file.name, countingOrder: entries)
+        }
+        return (vmlinux, named)
     }
 }

@@ -49,7 +49,7 @@ struct SymbolListing {
         self.lines = lines
     }
 
-    private static func parse(_ bytes: ArraySlice<UInt8>, file: String, number: Int, nextStep: String) throws(KernelWorldError) -> Line {
+    static func parse(_ bytes: ArraySlice<UInt8>, file: String, number: Int, nextStep: String) throws(KernelWorldError) -> Line {
         let fields = Fields(bytes)
         guard fields.count == 3 || fields.count == 4 else {
             throw .malformedSymbolLine(file, line: number, detail: "\(fields.count) fields", nextStep: nextStep)

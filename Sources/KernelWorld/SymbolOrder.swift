@@ -16,14 +16,21 @@ package struct SymbolOrder: Sendable {
     private let chains: [String: Chain]
     /// For each entry, the index of the next occurrence of the same name, or -1.
     private let nextOccurrence: [Int32]
+    /// The symbols as byte ranges of a kallsyms dump instead of `entries` (then `entries`,
+    /// `chains` and `nextOccurrence` are empty): values are built only for the names asked about.
+    private let compact: CompactSymbols?
     /// Number of symbols counted (every occurrence of every name).
     package let symbolCount: Int
     /// Every counted name, in counting order (a name appears once per occurrence), built from
     /// `entries` when asked for (only the symbols.klp writer does), not stored a second time.
     package var countingOrderNames: [String] {
         var names: [String] = []
-        names.reserveCapacity(entries.count)
-        for entry in entries { names.append(entry.name) }
+        names.reserveCapacity(symbolCount)
+        if let compact {
+            for entry in compact.entries { names.append(compact.name(of: entry)) }
+        } else {
+            for entry in entries { names.append(entry.name) }
+        }
         return names
     }
 
@@ -64,7 +71,19 @@ package struct SymbolOrder: Sendable {
         self.entries = entries
         self.chains = chains
         nextOccurrence = next
+        compact = nil
         symbolCount = entries.count
+    }
+
+    /// The symbols of a listing held as byte ranges, already in counting order.
+    init(object: ObjectName, source: String?, compact: CompactSymbols) {
+        self.object = object
+        self.source = source
+        entries = []
+        chains = [:]
+        nextOccurrence = []
+        self.compact = compact
+        symbolCount = compact.entries.count
     }
 
     /// The first and last occurrence of one name; `nextOccurrence` links the ones between.
@@ -82,6 +101,13 @@ package struct SymbolOrder: Sendable {
 
     /// Every occurrence of `name`, position 1 first; empty if the object has no such symbol.
     package func occurrences(of name: String) -> [SymbolOccurrence] {
+        if let compact {
+            return compact.entries(named: name).enumerated().map { position, entry in
+                let type = Character(Unicode.Scalar(entry.type))
+                return SymbolOccurrence(name: name, position: position + 1, address: entry.address, type: type,
+                                        isLocal: SymbolListing.isLocal(type))
+            }
+        }
         guard let chain = chains[name] else { return [] }
         var found: [SymbolOccurrence] = []
         var index = chain.first
@@ -97,14 +123,21 @@ package struct SymbolOrder: Sendable {
 
     /// True if the object has at least one symbol called `name`.
     package func contains(_ name: String) -> Bool {
-        chains[name] != nil
+        if let compact { return !compact.entries(named: name).isEmpty }
+        return chains[name] != nil
     }
 
     /// Number of distinct names.
-    package var nameCount: Int { chains.count }
+    package var nameCount: Int {
+        if compact != nil { return Set(countingOrderNames).count }
+        return chains.count
+    }
 
     /// Every distinct name, sorted.
-    package var names: [String] { chains.keys.sorted() }
+    package var names: [String] {
+        if compact != nil { return Set(countingOrderNames).sorted() }
+        return chains.keys.sorted()
+    }
 
     /// The symbol `sympos` selects, or the error the kernel would report when loading the patch:
     /// not found, ambiguous (sympos 0 but several occurrences), or no such position.

@@ -1,0 +1,129 @@
+/// A Module.symvers file kept as bytes with its lines indexed by symbol name: the `ExportTable`
+/// storage that builds an `Export` only for the symbols asked about (a livepatch asks about a
+/// few hundred of the kernel's 24,700).
+///
+/// Only for files every line of which is in the exact form modpost writes (`0x` and up to 8 hex
+/// digits, an ASCII symbol, an owner path whose last part needs no normalising beyond `-` → `_`, a known
+/// `EXPORT_SYMBOL*` in the fourth column); `init` returns nil for anything else, and the general
+/// parse then gives the same table or the same error.
+struct IndexedSymvers: Sendable {
+    /// One line: its bytes in the file, its 1-based number, where its symbol name is.
+    private struct Line: Sendable {
+        let start: Int32
+        let end: Int32
+        let number: Int32
+        let symbolStart: Int32
+        let symbolLength: Int32
+    }
+
+    private let file: TextFile
+    private let lines: [Line]
+    private let index: ByteNameIndex
+
+    /// The export kinds as bytes.
+    private static let kinds = ExportKind.allCases.map { Array($0.rawValue.utf8) }
+
+    init?(file: TextFile) {
+        var lines: [Line] = []
+        lines.reserveCapacity(file.bytes.count / 48)
+        var index = ByteNameIndex(capacity: file.bytes.count / 48)
+        let scanned = file.bytes.withUnsafeBufferPointer { all -> Bool in
+            let end = all.count
+            guard end < Int(Int32.max) else { return false }
+            var position = 0
+            var number: Int32 = 0
+            while position < end {
+                number += 1
+                let lineStart = position
+                // Up to 5 tab-separated fields; a sixth, a control byte or non-ASCII is not the fast path.
+                var fields: (Int, Int, Int, Int, Int, Int) = (lineStart, 0, 0, 0, 0, 0)
+                var count = 1
+                while position < end {
+                    let byte = all[position]
+                    if byte == UInt8(ascii: "\n") { break }
+                    if byte == UInt8(ascii: "\t") {
+                        switch count {
+                        case 1: fields.1 = position + 1
+                        case 2: fields.2 = position + 1
+                        case 3: fields.3 = position + 1
+                        case 4: fields.4 = position + 1
+                        default: return false
+                        }
+                        count += 1
+                    } else if byte < 0x20 || byte >= 0x7f {
+                        return false
+                    }
+                    position += 1
+                }
+                let lineEnd = position
+                guard count == 4 || count == 5 else { return false }
+                let crcEnd = fields.1 - 1, symbolEnd = fields.2 - 1, ownerEnd = fields.3 - 1
+                let kindEnd = count == 5 ? fields.4 - 1 : lineEnd
+                // CRC: 0x and 1 to 8 hex digits
+                guard crcEnd - lineStart >= 3, crcEnd - lineStart <= 10, all[lineStart] == UInt8(ascii: "0"),
+                      all[lineStart + 1] == UInt8(ascii: "x") else { return false }
+                for offset in (lineStart + 2)..<crcEnd {
+                    let byte = all[offset]
+                    guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
+                        || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(byte) else { return false }
+                }
+                // symbol: not empty, no space
+                guard symbolEnd > fields.1 else { return false }
+                for offset in fields.1..<symbolEnd where all[offset] == UInt8(ascii: " ") { return false }
+                // owner: a path (drivers/cdrom/cdrom) without space or '.', its last part 1 to 55 bytes
+                var nameStart = fields.2
+                for offset in fields.2..<ownerEnd {
+                    let byte = all[offset]
+                    guard byte != UInt8(ascii: " "), byte != UInt8(ascii: ".") else { return false }
+                    if byte == UInt8(ascii: "/") { nameStart = offset + 1 }
+                }
+                guard ownerEnd > nameStart, ownerEnd - nameStart <= ObjectName.maximumLength else { return false }
+                // the export macro in the fourth column
+                let kind = UnsafeBufferPointer(rebasing: all[fields.3..<kindEnd])
+                guard Self.kinds.contains(where: { $0.elementsEqual(kind) }) else { return false }
+                let symbol = UnsafeBufferPointer(rebasing: all[fields.1..<symbolEnd])
+                index.append(hash: ByteNameIndex.hash(symbol))
+                lines.append(Line(start: Int32(lineStart), end: Int32(lineEnd), number: number,
+                                  symbolStart: Int32(fields.1), symbolLength: Int32(symbolEnd - fields.1)))
+                position += 1
+            }
+            return true
+        }
+        guard scanned, !lines.isEmpty else { return nil }
+        self.file = file
+        self.lines = lines
+        self.index = index
+    }
+
+    /// Number of lines (exports).
+    var count: Int { lines.count }
+
+    /// Every line for `symbol`, in file order.
+    func exports(of symbol: String) -> [Export] {
+        var found: [Export] = []
+        var symbol = symbol
+        symbol.withUTF8 { wanted in
+            file.bytes.withUnsafeBufferPointer { all in
+                index.forEachCandidate(hash: ByteNameIndex.hash(wanted)) { number in
+                    let line = lines[number]
+                    if ByteNameIndex.bytes(all, start: Int(line.symbolStart), length: Int(line.symbolLength), equal: wanted) {
+                        found.append(export(line))
+                    }
+                }
+            }
+        }
+        return found
+    }
+
+    /// Every line, in file order.
+    var allExports: [Export] { lines.map(export) }
+
+    /// The line parsed as the general path parses it (it cannot fail: `init` checked the line).
+    private func export(_ line: Line) -> Export {
+        do {
+            return try ExportTable.parse(file.bytes[Int(line.start)..<Int(line.end)], file: file.name, number: Int(line.number))
+        } catch {
+            preconditionFailure("\(file.name):\(line.number): a line the fast path accepted does not parse: \(error)")
+        }
+    }
+}

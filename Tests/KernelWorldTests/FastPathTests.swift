@@ -1,0 +1,86 @@
+@testable import KernelWorld
+import Testing
+
+/// kallsyms and Module.symvers in the kernel's exact format take a fast path that indexes names
+/// as byte ranges (`KallsymsTable.scan`, `IndexedSymvers`); anything else takes the general parse.
+/// The same file with `\r\n` line ends forces the general path, so both must give the same values.
+@Suite("fast and general paths agree")
+struct FastPathTests {
+    private static func crlf(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\r\n")
+    }
+
+    @Test("the real kallsyms dump: every vmlinux name and every loaded module give the same occurrences")
+    func kallsyms() throws {
+        let text = String(decoding: try TextFile(contentsOf: Fixture.kallsyms).bytes, as: UTF8.self)
+        #expect(KallsymsTable.scan(TextFile(name: "k", text: text)) != nil)
+        #expect(KallsymsTable.scan(TextFile(name: "k", text: Self.crlf(text))) == nil)
+        let fast = try KallsymsTable(parsing: text, file: "k")
+        let general = try KallsymsTable(parsing: Self.crlf(text), file: "k")
+        #expect(fast.vmlinux.symbolCount == general.vmlinux.symbolCount)
+        #expect(fast.vmlinux.countingOrderNames == general.vmlinux.countingOrderNames)
+        #expect(fast.vmlinux.nameCount == general.vmlinux.nameCount)
+        for name in general.vmlinux.names {
+            #expect(fast.vmlinux.occurrences(of: name) == general.vmlinux.occurrences(of: name))
+        }
+        #expect(fast.vmlinux.occurrences(of: "no_such_symbol_anywhere").isEmpty)
+        #expect(!fast.vmlinux.contains("no_such_symbol_anywhere"))
+        #expect(fast.loadedModules == general.loadedModules)
+        for module in general.loadedModules {
+            let names = general.symbolOrder(of: module)?.countingOrderNames
+            #expect(fast.symbolOrder(of: module)?.countingOrderNames == names)
+        }
+    }
+
+    @Test("a dump out of address order is sorted the same way (address, then file order)")
+    func unsortedKallsyms() throws {
+        let text = "ffffffff81000020 t b\nffffffff81000010 T a\nffffffff81000010 t b\nffffffff81000020 t a\nffffffffc0000000 t a\t[cdrom]\n"
+        let fast = try KallsymsTable(parsing: text, file: "k")
+        let general = try KallsymsTable(parsing: Self.crlf(text), file: "k")
+        #expect(fast.vmlinux.countingOrderNames == ["a", "b", "b", "a"])
+        #expect(fast.vmlinux.countingOrderNames == general.vmlinux.countingOrderNames)
+        #expect(fast.vmlinux.occurrences(of: "a") == general.vmlinux.occurrences(of: "a"))
+        #expect(fast.vmlinux.occurrences(of: "b") == general.vmlinux.occurrences(of: "b"))
+        #expect(fast.loadedModules == general.loadedModules)
+    }
+
+    @Test("malformed or unusual dumps leave the fast path: same errors as before")
+    func kallsymsFallback() throws {
+        for text in ["", "0000000000000000 T a\n", "ffffffff81000000 T a\n\nffffffff81000001 T b\n",
+                     "0xffffffff81000000 T a\n", "ffffffff81000000 TT a\n", "ffffffff81000000 T a b c d\n",
+                     "ffffffff81000000 T a\t[bad\n", "ffffffff81000000 T a \n", "ffffffff81000000 T \u{e9}\n"] {
+            #expect(KallsymsTable.scan(TextFile(name: "k", text: text)) == nil, "\(text.debugDescription)")
+        }
+    }
+
+    @Test("the real Module.symvers: every symbol gives the same exports on both paths")
+    func symvers() throws {
+        let text = String(decoding: try TextFile(contentsOf: Fixture.symvers).bytes, as: UTF8.self)
+        #expect(IndexedSymvers(file: TextFile(name: "s", text: text)) != nil)
+        #expect(IndexedSymvers(file: TextFile(name: "s", text: Self.crlf(text))) == nil)
+        let fast = try ExportTable(parsing: text, file: "s")
+        let general = try ExportTable(parsing: Self.crlf(text), file: "s")
+        #expect(fast.exports == general.exports)
+        #expect(fast.count == general.count)
+        #expect(fast.symbolCount == general.symbolCount)
+        for export in general.exports {
+            #expect(fast.exports(of: export.symbol) == general.exports(of: export.symbol))
+        }
+        #expect(fast.lookup("no_such_export") == .none)
+    }
+
+    @Test("unusual Module.symvers lines leave the fast path")
+    func symversFallback() throws {
+        #expect(IndexedSymvers(file: TextFile(name: "s", text: "0x1\ta\tvmlinux\tEXPORT_SYMBOL\n")) != nil)
+        for line in ["1234\ta\tvmlinux\tEXPORT_SYMBOL\t",
+                     "0x123456789\ta\tvmlinux\tEXPORT_SYMBOL\t", "0x1\ta b\tvmlinux\tEXPORT_SYMBOL\t",
+                     "0x1\ta\tfoo.ko\tEXPORT_SYMBOL\t", "0x1\ta\tvmlinux\tEXPORT_SYMBOL_X\t",
+                     "0x1\ta\tNS\tvmlinux\tEXPORT_SYMBOL", "0x1\ta\tvmlinux\tEXPORT_SYMBOL\t\t", "",
+                     "0x1\t\u{e9}\tvmlinux\tEXPORT_SYMBOL\t"] {
+            #expect(IndexedSymvers(file: TextFile(name: "s", text: line + "\n")) == nil, "\(line.debugDescription)")
+        }
+        // The general path still reads the 5.4 layout (namespace before the module).
+        let table = try ExportTable(parsing: "0x1\ta\tNS\tvmlinux\tEXPORT_SYMBOL\n", file: "s")
+        #expect(table.lookup("a").unique?.namespace == "NS")
+    }
+}
