@@ -70,6 +70,23 @@ struct EverydayUseTests {
         #expect(always.status == piped.status)
     }
 
+    @Test("on a terminal (script(1) gives a pty), auto colours the categories and shows progress; NO_COLOR turns the colour off",
+          .enabled(if: which("script") != nil))
+    func terminal() throws {
+        let command = "\(Repository.executable) plan Fixtures/modules/lp_split.ko -b Fixtures/world --sympos ucode_path=2"
+        let onTerminal = try runProcess("/usr/bin/env", ["-u", "NO_COLOR", "TERM=xterm", which("script")!, "-qec", command, "/dev/null"],
+                                        currentDirectory: Repository.root.path)
+        #expect(onTerminal.status == 0, "\(onTerminal.stdout)")
+        #expect(onTerminal.stdout.contains("\u{1B}[32mvmlinux-export (A)\u{1B}[0m"))
+        #expect(onTerminal.stdout.contains("\r\u{1B}[Kklp-split: reading the exports (Module.symvers)..."))
+        // the last progress line is cleared before the result
+        #expect(onTerminal.stdout.contains("reading the vmlinux symbol order...\r\u{1B}[K"))
+        let noColor = try runProcess("/usr/bin/env", ["NO_COLOR=1", "TERM=xterm", which("script")!, "-qec", command, "/dev/null"],
+                                     currentDirectory: Repository.root.path)
+        #expect(noColor.status == 0)
+        #expect(!noColor.stdout.contains("\u{1B}[32m"))
+    }
+
     @Test("no progress lines on a piped stderr")
     func noProgressWhenPiped() throws {
         let result = try Self.klpSplit(Self.planArguments)
