@@ -42,7 +42,7 @@ let package = Package(
         .executableTarget(name: "klp-split-bench", dependencies: ["KernelWorld"], exclude: ["README.md"]),
         // Corpus-only driver for scripts/corpus.sh (docs/robustness.md); no test depends on it.
         .executableTarget(name: "klp-split-corpus", dependencies: ["ELF", "Livepatch"], exclude: ["README.md"]),
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", path: "Tests/TestSupport", exclude: ["README.md"]),
         .testTarget(name: "ELFTests", dependencies: ["ELF", "TestSupport"], resources: []),
         .testTarget(name: "KernelWorldTests", dependencies: ["KernelWorld"]),
         .testTarget(name: "LivepatchTests", dependencies: ["Livepatch", "TestSupport"]),

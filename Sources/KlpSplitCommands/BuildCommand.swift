@@ -45,7 +45,7 @@ struct BuildCommand: ParsableCommand {
             input = try KernelWorldLoader(options: world).load(for: module, sympos: positions.choices)
             let elf = try ELFFile(path: livepatch)
             image = try ELFImage(reading: elf)
-            input.annotations = try ConvertCommand.annotations(elf: elf, image: image, file: module.file)
+            input.annotations = try KlpConvertAnnotations.read(elf: elf, image: image, file: module.file)
         } catch {
             Terminal.error("\(error)")
             throw ExitCode(1)

@@ -42,7 +42,7 @@ struct ConvertCommand: ParsableCommand {
             module = try PlanCommand.readLivepatch(livepatch)
             let elf = try ELFFile(path: livepatch)
             image = try ELFImage(reading: elf)
-            let annotations = try Self.annotations(elf: elf, image: image, file: module.file)
+            let annotations = try KlpConvertAnnotations.read(elf: elf, image: image, file: module.file)
             input = try KernelWorldLoader(options: world).load(for: module, sympos: positions.choices)
             input.annotations = annotations
             input.wholeModule = true
@@ -70,12 +70,6 @@ struct ConvertCommand: ParsableCommand {
             throw ExitCode(1)
         }
         Terminal.output(Self.summary(plan: plan, output: output))
-    }
-
-    /// klp-convert's annotations, each tied to its translation unit through the module's DWARF.
-    static func annotations(elf: ELFFile, image: ELFImage? = nil, file: String) throws -> [SymposAnnotation] {
-        guard elf.sections.contains(where: { $0.name.hasPrefix(".klp.module_relocs.") }) else { return [] }
-        return try AnnotationReader.read(image: try image ?? ELFImage(reading: elf), units: try elf.translationUnits(), file: file)
     }
 
     static func summary(plan: Plan, output: String) -> String {

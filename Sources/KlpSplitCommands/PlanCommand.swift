@@ -35,7 +35,7 @@ struct PlanCommand: ParsableCommand {
     /// Reads the livepatch and its kernel world and plans the split (no output).
     static func makePlan(livepatch: String, world: KernelWorldOptions, sympos: [SymposChoice] = []) throws -> Plan {
         let module = try readLivepatch(livepatch)
-        let annotations = try ConvertCommand.annotations(elf: try ELFFile(path: livepatch), file: module.file)
+        let annotations = try KlpConvertAnnotations.read(elf: try ELFFile(path: livepatch), file: module.file)
         return try makePlan(module: module, world: world, sympos: sympos, annotations: annotations)
     }
 
