@@ -290,6 +290,15 @@ def main():
         os.link(victim, hard)
         runner.run("output-is-input-via-hardlink", "convert", ["convert", victim, "-b", WORLD, "-o", hard],
                    [hard], [], [victim], word="input")
+        kallsyms_copy = os.path.join(inputs, "kallsyms")
+        shutil.copyfile(KALLSYMS, kallsyms_copy)
+        runner.run("output-is-input", "symbols", ["symbols", "--symvers", SYMVERS, "--kallsyms", kallsyms_copy, "-o", kallsyms_copy],
+                   [kallsyms_copy], [], [kallsyms_copy], word="input")
+        not_directory = os.path.join(inputs, "regular-file")
+        with open(not_directory, "w") as f:
+            f.write("a file, not a directory\n")
+        runner.run("output-directory-is-a-file", "build", ["build", FIXTURE, "-b", WORLD, "-o", not_directory],
+                   [not_directory], [], [not_directory, FIXTURE], word="not a directory")
         own = os.path.join(work, "own")
         os.makedirs(own, exist_ok=True)
         inside = os.path.join(own, "lp_cdrom__cdrom.ko")  # the name of the part build writes

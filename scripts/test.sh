@@ -5,7 +5,8 @@
 #   1. scripts/install-deps.sh (libelf-dev, libkmod-dev, ...)
 #   2. swift test, debug and release (unit and fixture tests on the committed real .ko files), then
 #      scripts/docs.sh (the tutorial's commands, docs/cli.md, make install of man page and completions)
-#      and scripts/malformed.py (the malformed-input corpus against the release binary)
+#      scripts/malformed.py (the malformed-input corpus) and scripts/interrupt.py (SIGINT mid-build),
+#      both against the release binary
 #   3. scripts/corpus.sh: every .ko of the Debian kernel read, checked against readelf -W and
 #      written back unchanged (docs/robustness.md)
 #   4. the kernel acceptance harness: harness/setup.sh (qemu, busybox, the Debian 6.1.0-56-amd64
@@ -39,6 +40,8 @@ scripts/docs.sh
 echo "[test] scripts/malformed.py (every malformed kind x every command: one line, exit 1, no output, input unchanged)"
 swift build -c release --product klp-split
 python3 scripts/malformed.py "$(swift build -c release --show-bin-path)/klp-split" | grep -v "^ok "
+echo "[test] scripts/interrupt.py (SIGINT during build and convert: output complete or absent, no temporary file)"
+python3 scripts/interrupt.py "$(swift build -c release --show-bin-path)/klp-split"
 
 if [ "$unit_only" = 1 ]; then
 	echo "[test] WARNING: --unit given: the kernel acceptance harness did NOT run" >&2

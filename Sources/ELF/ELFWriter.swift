@@ -10,7 +10,9 @@ import Glibc
 ///
 /// Writing is atomic: the image is validated first, then written to a temporary file made with
 /// `mkstemp` next to the output, flushed with `fsync` and renamed over the output path. On any
-/// error the temporary file is removed and the output path is left as it was. The output file has
+/// error the temporary file is removed and the output path is left as it was. SIGINT, SIGTERM and
+/// SIGHUP are held back (`InterruptDeferral`) until the file is in place or removed, so an
+/// interrupt never leaves a temporary or partial file behind. The output file has
 /// mode 0644. When the output path is a symbolic link, the link itself is replaced by the file.
 ///
 /// Spec: ELF gABI; libelf(3) for the calls.
@@ -22,6 +24,12 @@ package enum ELFWriter {
     package static func write(_ image: ELFImage, to path: String, inputs: [String] = []) throws(ELFError) {
         try image.validate(file: path)
         try refuseToOverwrite(inputs, with: path)
+        try InterruptDeferral.run { () throws(ELFError) in try writeValidated(image, to: path) }
+    }
+
+    /// The temporary file, `fsync`, rename and directory `fsync` of `write`, with interrupts held
+    /// back (`InterruptDeferral`) so SIGINT never leaves the temporary file behind.
+    private static func writeValidated(_ image: ELFImage, to path: String) throws(ELFError) {
         let directory = directoryName(of: path)
         var template = Array((directory + "/." + baseName(of: path) + ".XXXXXX").utf8CString)
         let descriptor = template.withUnsafeMutableBufferPointer { buffer -> Int32 in

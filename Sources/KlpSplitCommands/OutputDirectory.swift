@@ -23,9 +23,18 @@ struct OutputDirectory {
     /// Files that must never be overwritten (the inputs).
     let inputs: [String]
 
+    /// Writes every file or none. SIGINT, SIGTERM and SIGHUP are held back until the files are
+    /// in place or the staging directory is removed (`InterruptDeferral`), so an interrupted
+    /// build leaves no partial module and no temporary file; a directory this call created is
+    /// removed again when writing fails.
     func write(_ files: [File]) throws {
+        try InterruptDeferral.run { () throws(Failure) in try writeDeferringInterrupts(files) }
+    }
+
+    private func writeDeferringInterrupts(_ files: [File]) throws(Failure) {
         let manager = FileManager.default
         var isDirectory: ObjCBool = false
+        var created = false
         if manager.fileExists(atPath: path, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else {
                 throw Failure(description: "\(path): error: the output exists and is not a directory; pass a directory with -o")
@@ -33,10 +42,13 @@ struct OutputDirectory {
         } else {
             do {
                 try manager.createDirectory(atPath: path, withIntermediateDirectories: false)
+                created = true
             } catch {
                 throw Failure(description: "\(path): error: cannot create the output directory (\(error.localizedDescription)); create its parent or choose another -o")
             }
         }
+        var succeeded = false
+        defer { if created && !succeeded { rmdir(path) } }
         for file in files {
             let destination = "\(path)/\(file.name)"
             for input in inputs where Self.sameFile(input, destination) {
@@ -44,11 +56,11 @@ struct OutputDirectory {
             }
         }
         var template = Array("\(path)/.klp-split.XXXXXX".utf8CString)
-        let created = template.withUnsafeMutableBufferPointer { buffer -> String? in
+        let staging = template.withUnsafeMutableBufferPointer { buffer -> String? in
             guard let base = buffer.baseAddress, mkdtemp(base) != nil else { return nil }
             return String(cString: base)
         }
-        guard let temporary = created else {
+        guard let temporary = staging else {
             throw Failure(description: "\(path): error: cannot write to the output directory (\(String(cString: strerror(errno)))); check its permissions")
         }
         defer { try? manager.removeItem(atPath: temporary) }
@@ -56,19 +68,50 @@ struct OutputDirectory {
             let staged = "\(temporary)/\(file.name)"
             switch file {
             case .module(_, let image):
-                try ELFWriter.write(image, to: staged, inputs: inputs)
-            case .text(_, let text):
-                guard manager.createFile(atPath: staged, contents: Data(text.utf8)) else {
-                    throw Failure(description: "\(staged): error: cannot write (\(String(cString: strerror(errno))))")
+                do {
+                    try ELFWriter.write(image, to: staged, inputs: inputs)
+                } catch {
+                    throw Failure(description: error.description)
                 }
+            case .text(_, let text):
+                try Self.writeSynced(text, to: staged)
             }
         }
-        sync()
         for file in files {
             guard rename("\(temporary)/\(file.name)", "\(path)/\(file.name)") == 0 else {
                 throw Failure(description: "\(path)/\(file.name): error: cannot move into place (\(String(cString: strerror(errno))))")
             }
         }
+        succeeded = true
+        Self.syncDirectory(path)
+    }
+
+    /// Creates `path` (mode 0644) with `text` and `fsync`s it.
+    static func writeSynced(_ text: String, to path: String) throws(Failure) {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw Failure(description: "\(path): error: cannot write (\(String(cString: strerror(errno))))")
+        }
+        defer { close(descriptor) }
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+            guard written > 0 else {
+                throw Failure(description: "\(path): error: cannot write (\(String(cString: strerror(errno))))")
+            }
+            bytes = bytes.dropFirst(written)
+        }
+        guard fsync(descriptor) == 0 else {
+            throw Failure(description: "\(path): error: cannot write (\(String(cString: strerror(errno))))")
+        }
+    }
+
+    /// `fsync` on a directory so renames into it survive a crash; best effort.
+    static func syncDirectory(_ directory: String) {
+        let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { return }
+        _ = fsync(descriptor)
+        close(descriptor)
     }
 
     static func sameFile(_ a: String, _ b: String) -> Bool {

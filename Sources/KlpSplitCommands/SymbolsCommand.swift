@@ -1,4 +1,5 @@
 import ArgumentParser
+import ELF
 import Foundation
 import KernelWorld
 
@@ -33,7 +34,9 @@ struct SymbolsCommand: ParsableCommand {
             return
         }
         do {
-            try Self.writeAtomically(text, to: output)
+            let paths = try KernelWorldLoader(options: world).resolvePaths()
+            try Self.writeAtomically(text, to: output,
+                                     inputs: [paths.kallsyms, paths.systemMap, paths.vmlinux].compactMap { $0 })
         } catch {
             Terminal.error("\(error)")
             throw ExitCode(1)
@@ -74,17 +77,30 @@ struct SymbolsCommand: ParsableCommand {
         return SymbolsKlp(orders: orders)
     }
 
-    /// Writes to a temporary file next to `path`, then renames it into place.
-    static func writeAtomically(_ text: String, to path: String) throws {
-        let directory = (path as NSString).deletingLastPathComponent
-        let temporary = (directory.isEmpty ? "." : directory) + "/.\((path as NSString).lastPathComponent).\(getpid()).tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)) else {
-            throw Failure(description: "\(path): error: cannot write (\(String(cString: strerror(errno)))); check the directory")
+    /// Writes to a temporary file next to `path`, `fsync`s it, renames it into place and `fsync`s
+    /// the directory, with SIGINT, SIGTERM and SIGHUP held back (`InterruptDeferral`) so an
+    /// interrupt leaves no temporary file. Refuses when `path` is one of `inputs` (device and inode).
+    static func writeAtomically(_ text: String, to path: String, inputs: [String] = []) throws {
+        for input in inputs where OutputDirectory.sameFile(input, path) {
+            throw Failure(description: "\(path): error: this is an input file (\(input)); choose another output path")
         }
-        guard rename(temporary, path) == 0 else {
-            let message = String(cString: strerror(errno))
+        let directory = (path as NSString).deletingLastPathComponent
+        let parent = directory.isEmpty ? "." : directory
+        let temporary = parent + "/.\((path as NSString).lastPathComponent).\(getpid()).tmp"
+        try InterruptDeferral.run { () throws(OutputDirectory.Failure) in
             unlink(temporary)
-            throw Failure(description: "\(path): error: cannot move into place (\(message))")
+            do {
+                try OutputDirectory.writeSynced(text, to: temporary)
+            } catch {
+                unlink(temporary)
+                throw OutputDirectory.Failure(description: "\(path): error: cannot write (\(String(cString: strerror(errno)))); check the directory")
+            }
+            guard rename(temporary, path) == 0 else {
+                let message = String(cString: strerror(errno))
+                unlink(temporary)
+                throw OutputDirectory.Failure(description: "\(path): error: cannot move into place (\(message))")
+            }
+            OutputDirectory.syncDirectory(parent)
         }
     }
 }
