@@ -6,7 +6,8 @@
 #   2. swift test, debug and release (unit and fixture tests on the committed real .ko files), then
 #      scripts/docs.sh (the tutorial's commands, docs/cli.md, make install of man page and completions)
 #      scripts/malformed.py (the malformed-input corpus) and scripts/interrupt.py (SIGINT mid-build),
-#      both against the release binary
+#      both against the release binary, and scripts/fuzz.sh --short (each libFuzzer target 40 s from its
+#      committed seeds, docs/fuzzing.md)
 #   3. scripts/corpus.sh: every .ko of the Debian kernel read, checked against readelf -W and
 #      written back unchanged (docs/robustness.md)
 #   4. the kernel acceptance harness: harness/setup.sh (qemu, busybox, the Debian 6.1.0-56-amd64
@@ -42,6 +43,10 @@ swift build -c release --product klp-split
 python3 scripts/malformed.py "$(swift build -c release --show-bin-path)/klp-split" | grep -v "^ok "
 echo "[test] scripts/interrupt.py (SIGINT during build and convert: output complete or absent, no temporary file)"
 python3 scripts/interrupt.py "$(swift build -c release --show-bin-path)/klp-split"
+
+# Coverage-guided fuzzing of every parser, short run (docs/fuzzing.md); fails on any crash.
+echo "[test] scripts/fuzz.sh --short"
+scripts/fuzz.sh --short
 
 if [ "$unit_only" = 1 ]; then
 	echo "[test] WARNING: --unit given: the kernel acceptance harness did NOT run" >&2
