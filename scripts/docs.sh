@@ -9,7 +9,9 @@
 #   3. the JSON of plan and check (goldens, every fixture) validates against docs/schema/*.v1.schema.json;
 #   4. `make install PREFIX=<temp>` builds the release binary, generates the man page with
 #      swift-argument-parser's generate-manual plugin and the bash/zsh/fish completions, and installs
-#      them; the completions must parse (bash -n, zsh -n, fish -n when installed).
+#      them; the completions must parse (bash -n, zsh -n, fish -n when installed);
+#   5. the livepatch Makefile of docs/install.md builds lp_cdrom.c with kbuild, splits and checks it
+#      (when Debian's 6.1.0-56-amd64 headers are installed).
 # --update rewrites docs/cli.md, the tutorial's outputs and its SVG instead of failing on a difference.
 # The kernel lines the tutorial quotes are checked after the harness ran (scripts/test.sh).
 set -euo pipefail
@@ -61,4 +63,22 @@ bash -n "$prefix/share/bash-completion/completions/klp-split"
 if command -v zsh >/dev/null; then zsh -n "$prefix/share/zsh/site-functions/_klp-split"; fi
 if command -v fish >/dev/null; then fish -n "$prefix/share/fish/vendor_completions.d/klp-split.fish"; fi
 "$prefix/bin/klp-split" plan --help | grep -q -- '--format <format>'
-echo "[docs] ok: cli.md current, tutorial as shown, JSON valid, man page and completions installed into a temporary PREFIX"
+
+headers=/usr/src/linux-headers-6.1.0-56-amd64
+snippet_result="Makefile snippet NOT run (no headers)"
+if [ -f "$headers/Makefile" ] && command -v make >/dev/null; then
+	echo "[docs] docs/install.md's livepatch Makefile: kbuild, klp-split build and check of lp_cdrom.c as lp_fix.c"
+	snippet="$prefix/snippet"
+	mkdir -p "$snippet"
+	python3 -c 'import re,sys; sys.stdout.write(re.search(r"```make\n(.*?)```", open("docs/install.md").read(), re.S).group(1))' > "$snippet/Makefile"
+	cp Fixtures/src/lp_cdrom/lp_cdrom.c "$snippet/lp_fix.c"
+	make -C "$snippet" KDIR="$headers" KLP_WORLD="$REPO/Fixtures/world" KALLSYMS="$REPO/Fixtures/world/proc/kallsyms" \
+		KLP_SPLIT="$klp_split" > "$snippet/make.log" 2>&1 || { cat "$snippet/make.log" >&2; exit 1; }
+	[ -f "$snippet/parts/lp_fix__cdrom.ko" ] && [ -f "$snippet/parts/load-order" ] \
+		|| { echo "[docs] the Makefile snippet did not write the parts" >&2; exit 1; }
+	grep -q '^0 error(s)' "$snippet/make.log"
+	snippet_result="Makefile snippet built, split and checked lp_fix"
+else
+	echo "[docs] WARNING: $headers is not installed: docs/install.md's Makefile snippet was NOT run" >&2
+fi
+echo "[docs] ok: cli.md current, tutorial as shown, JSON valid, man page and completions installed into a temporary PREFIX, $snippet_result"
