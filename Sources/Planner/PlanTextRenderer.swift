@@ -41,7 +41,7 @@ package enum PlanTextRenderer {
                     if category == .vmlinuxExport {
                         // a normal relocation: nothing to show beyond the name
                     } else if !actions.isEmpty {
-                        text += " -> " + actions.map { $0.replacingOccurrences(of: " in ", with: " in ") }.joined(separator: "; ")
+                        text += " -> " + actions.joined(separator: "; ")
                     } else {
                         text += "  [error]"
                     }
