@@ -2,40 +2,43 @@
 /// `String` per name: kallsyms has about 96,000 lines and Module.symvers 24,700, and a livepatch
 /// asks about a few hundred names.
 ///
-/// Entries are added in order 0, 1, 2, …; the entries of one bucket stay chained in that order,
+/// Entries are numbered 0, 1, 2, … in the order given; the entries of one bucket are chained in that order,
 /// so a lookup yields every entry of a name in the order added. Buckets can hold other names
 /// (hash collisions): callers compare the bytes.
 struct ByteNameIndex: Sendable {
     /// First entry of each bucket, or -1.
-    private var heads: [Int32]
-    /// Last entry of each bucket while building, or -1.
-    private var tails: [Int32]
+    private let heads: [Int32]
     /// For each entry, the next entry of the same bucket, or -1.
-    private var next: [Int32] = []
+    private let next: [Int32]
     private let mask: Int
 
-    /// An empty index sized for about `capacity` entries.
-    init(capacity: Int) {
+    /// The index of entries 0, 1, 2, … with these name hashes.
+    init(hashes: [UInt64]) {
         var size = 16
-        while size < capacity * 2 { size <<= 1 }
-        heads = [Int32](repeating: -1, count: size)
-        tails = heads
-        mask = size - 1
-        next.reserveCapacity(capacity)
+        while size < hashes.count * 2 { size <<= 1 }
+        let mask = size - 1
+        var heads = [Int32](repeating: -1, count: size)
+        var tails = heads
+        var next = [Int32](repeating: -1, count: hashes.count)
+        heads.withUnsafeMutableBufferPointer { heads in
+            tails.withUnsafeMutableBufferPointer { tails in
+                next.withUnsafeMutableBufferPointer { next in
+                    for (entry, hash) in hashes.enumerated() {
+                        let bucket = Int(truncatingIfNeeded: hash) & mask
+                        let tail = tails[bucket]
+                        if tail < 0 { heads[bucket] = Int32(entry) } else { next[Int(tail)] = Int32(entry) }
+                        tails[bucket] = Int32(entry)
+                    }
+                }
+            }
+        }
+        self.heads = heads
+        self.next = next
+        self.mask = mask
     }
 
-    /// Number of entries added.
+    /// Number of entries.
     var count: Int { next.count }
-
-    /// Adds the next entry (number `count`) under `hash`.
-    mutating func append(hash: UInt64) {
-        let entry = Int32(next.count)
-        let bucket = Int(truncatingIfNeeded: hash) & mask
-        next.append(-1)
-        let tail = tails[bucket]
-        if tail < 0 { heads[bucket] = entry } else { next[Int(tail)] = entry }
-        tails[bucket] = entry
-    }
 
     /// Calls `body` with every entry added under `hash`'s bucket, in the order added.
     func forEachCandidate(hash: UInt64, _ body: (Int) -> Void) {

@@ -19,12 +19,14 @@ struct CompactSymbols: Sendable {
 
     /// `entries` must already be in counting order.
     init(bytes: [UInt8], entries: [Entry]) {
-        var index = ByteNameIndex(capacity: entries.count)
+        var hashes: [UInt64] = []
+        hashes.reserveCapacity(entries.count)
         bytes.withUnsafeBufferPointer { all in
             for entry in entries {
-                index.append(hash: ByteNameIndex.hash(UnsafeBufferPointer(rebasing: all[Int(entry.nameStart)..<Int(entry.nameStart + entry.nameLength)])))
+                hashes.append(ByteNameIndex.hash(UnsafeBufferPointer(rebasing: all[Int(entry.nameStart)..<Int(entry.nameStart + entry.nameLength)])))
             }
         }
+        let index = ByteNameIndex(hashes: hashes)
         self.bytes = bytes
         self.entries = entries
         self.index = index

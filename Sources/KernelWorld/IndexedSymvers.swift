@@ -26,7 +26,8 @@ struct IndexedSymvers: Sendable {
     init?(file: TextFile) {
         var lines: [Line] = []
         lines.reserveCapacity(file.bytes.count / 48)
-        var index = ByteNameIndex(capacity: file.bytes.count / 48)
+        var hashes: [UInt64] = []
+        hashes.reserveCapacity(file.bytes.count / 48)
         let scanned = file.bytes.withUnsafeBufferPointer { all -> Bool in
             let end = all.count
             guard end < Int(Int32.max) else { return false }
@@ -82,7 +83,7 @@ struct IndexedSymvers: Sendable {
                 let kind = UnsafeBufferPointer(rebasing: all[fields.3..<kindEnd])
                 guard Self.kinds.contains(where: { $0.elementsEqual(kind) }) else { return false }
                 let symbol = UnsafeBufferPointer(rebasing: all[fields.1..<symbolEnd])
-                index.append(hash: ByteNameIndex.hash(symbol))
+                hashes.append(ByteNameIndex.hash(symbol))
                 lines.append(Line(start: Int32(lineStart), end: Int32(lineEnd), number: number,
                                   symbolStart: Int32(fields.1), symbolLength: Int32(symbolEnd - fields.1)))
                 position += 1
@@ -92,7 +93,7 @@ struct IndexedSymvers: Sendable {
         guard scanned, !lines.isEmpty else { return nil }
         self.file = file
         self.lines = lines
-        self.index = index
+        index = ByteNameIndex(hashes: hashes)
     }
 
     /// Number of lines (exports).

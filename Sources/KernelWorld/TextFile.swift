@@ -26,6 +26,27 @@ struct TextFile: Sendable {
             throw .unreadableFile(name, reason: String(cString: strerror(errno)))
         }
         defer { fclose(stream) }
+        // A regular file is read with one fread into an array of its size (the kernel's
+        // Module.symvers is 1.3 MB, a kallsyms dump 4 MB); /proc files report size 0 and
+        // anything that changed size in between takes the chunked loop below.
+        var status = stat()
+        if fstat(fileno(stream), &status) == 0, (status.st_mode & S_IFMT) == S_IFREG, status.st_size > 0,
+           status.st_size < Int.max / 2 {
+            let size = Int(status.st_size)
+            var complete = false
+            let whole = [UInt8](unsafeUninitializedCapacity: size + 1) { buffer, count in
+                count = fread(buffer.baseAddress, 1, size + 1, stream)
+                complete = count == size && feof(stream) != 0
+            }
+            if complete {
+                bytes = whole
+                return
+            }
+            if ferror(stream) != 0 {
+                throw .unreadableFile(name, reason: String(cString: strerror(errno)))
+            }
+            rewind(stream)
+        }
         var result: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
