@@ -6,20 +6,14 @@ usage: corpus-compare.py ROOT OUTROOT COUNTS.tsv [JOBS]
 For every module in COUNTS.tsv (the output of `klp-split-corpus ROOT --write-to OUTROOT`):
   * our section, symbol, relocation, .modinfo string and __versions entry counts must equal what
     `readelf -W -S -s -r -p .modinfo ROOT/PATH` shows;
-  * `readelf -W -S -s -r -p .modinfo` of ROOT/PATH and OUTROOT/PATH must be identical once file
-    offsets are masked (libelf lays sections out in header order; ld put relocation sections
-    last, so sh_offset differs while every other column must not). Modules that are identical
-    even without masking are counted separately.
+  * `readelf -W -S -s -r -p .modinfo` of ROOT/PATH and OUTROOT/PATH must be identical, file
+    offsets included (the writer keeps the input's layout, ELFImage.fileLayout).
 Prints one line per mismatch and a summary; exit 1 on any mismatch or read error.
 """
 import re
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
-
-SECTION_LINE = re.compile(r"^(\s*\[\s*\d+\]\s+\S*\s+\S+\s+[0-9a-f]{16}\s)[0-9a-f]+(\s)")
-AT_OFFSET = re.compile(r"(starting at offset |at offset )0x[0-9a-f]+")
-
 
 def readelf(path):
     run = subprocess.run(["readelf", "-W", "-S", "-s", "-r", "-p", ".modinfo", path],
@@ -53,41 +47,31 @@ def counts(lines, path):
     return (sections, symbols, relocations, modinfo, versions)
 
 
-def mask(line):
-    if line.lstrip().startswith("[") or line.startswith("Relocation section") or line.startswith("There are"):
-        line = SECTION_LINE.sub(lambda m: m.group(1) + "OFFSET" + m.group(2), line)
-        line = AT_OFFSET.sub(lambda m: m.group(1) + "OFFSET", line)
-    return line
-
-
 def compare(job):
-    """Returns (problem kinds, messages, identical without masking) for one module."""
+    """Returns (problem kinds, messages) for one module."""
     root, outroot, fields = job
     path = fields[0]
     if fields[1] == "ERROR":
-        return ({"error"}, [f"{path}: our reader failed: {fields[2]}"], False)
+        return ({"error"}, [f"{path}: our reader failed: {fields[2]}"])
     ours = tuple(int(x) for x in fields[1:6])
     try:
         original = readelf(f"{root}/{path}")
         written = readelf(f"{outroot}/{path}") if outroot != "-" else None
     except RuntimeError as error:
-        return ({"error"}, [f"{path}: {error}"], False)
+        return ({"error"}, [f"{path}: {error}"])
     kinds, messages = set(), []
     theirs = counts(original, f"{root}/{path}")
     if ours != theirs:
         kinds.add("counts")
         messages.append(f"{path}: counts (sections, symbols, relocations, modinfo, versions) "
                         f"ours {ours} readelf {theirs}")
-    if written is None or written == original:
-        return (kinds, messages, written is not None)
-    masked_in, masked_out = [mask(l) for l in original], [mask(l) for l in written]
-    if masked_in != masked_out:
+    if written is not None and written != original:
         kinds.add("roundtrip")
-        diff = [f"-{a}\n+{b}" for a, b in zip(masked_in, masked_out) if a != b][:3]
-        if len(masked_in) != len(masked_out):
-            diff.append(f"(lines: {len(masked_in)} vs {len(masked_out)})")
+        diff = [f"-{a}\n+{b}" for a, b in zip(original, written) if a != b][:3]
+        if len(original) != len(written):
+            diff.append(f"(lines: {len(original)} vs {len(written)})")
         messages.append(f"{path}: readelf differs after the round trip:\n" + "\n".join(diff))
-    return (kinds, messages, False)
+    return (kinds, messages)
 
 
 def main():
@@ -95,12 +79,11 @@ def main():
     jobs = int(sys.argv[4]) if len(sys.argv) > 4 else 2
     with open(counts_file) as f:
         rows = [line.rstrip("\n").split("\t") for line in f if line.strip()]
-    tally = {"error": 0, "counts": 0, "roundtrip": 0, "identical": 0}
+    tally = {"error": 0, "counts": 0, "roundtrip": 0}
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        for kinds, messages, identical in pool.map(compare, [(root, outroot, r) for r in rows]):
+        for kinds, messages in pool.map(compare, [(root, outroot, r) for r in rows]):
             for kind in kinds:
                 tally[kind] += 1
-            tally["identical"] += identical
             for message in messages:
                 print(message)
     total = len(rows)
@@ -108,9 +91,8 @@ def main():
     print(f"corpus: {total} modules; read by klp-split {read_ok}/{total}; "
           f"counts equal to readelf {read_ok - tally['counts']}/{total}")
     if outroot != "-":
-        print(f"corpus: written back with readelf -W -S -s -r -p .modinfo identical (offsets masked) "
-              f"{read_ok - tally['roundtrip']}/{total}, byte-for-byte identical dumps (offsets included) "
-              f"{tally['identical']}/{total}")
+        print(f"corpus: written back with readelf -W -S -s -r -p .modinfo identical (offsets included) "
+              f"{read_ok - tally['roundtrip']}/{total}")
     return 0 if tally["error"] == tally["counts"] == tally["roundtrip"] == 0 else 1
 
 

@@ -27,6 +27,8 @@ package final class ELFFile {
     package let sectionNamesIndex: Int
     /// Every section header; `sections[0]` is the null section.
     package let sections: [Section]
+    /// `e_shoff`: where the section header table starts in the file.
+    package let sectionHeaderOffset: UInt64
     /// `.symtab`, in file order; `symbols[0]` is the null symbol. Empty when there is no symbol table.
     package let symbols: [Symbol]
     /// The index of `.symtab` in `sections`, if present.
@@ -90,6 +92,7 @@ package final class ELFFile {
         self.osABI = header.e_ident.7
         self.abiVersion = header.e_ident.8
         self.sectionNamesIndex = namesIndex
+        self.sectionHeaderOffset = header.e_shoff
         self.descriptor = fd
         self.elf = handle
         succeeded = true

@@ -1,6 +1,7 @@
 /// A 64-bit little-endian x86-64 relocatable ELF file (`ET_REL`) as a value, ready for `ELFWriter`.
 ///
-/// The image says what the file holds, not where: the writer lets libelf lay the file out, builds
+/// The image says what the file holds and, when it was read from a file, where (`fileLayout`);
+/// otherwise the writer lets libelf lay the file out. The writer builds
 /// the string tables and encodes the symbol and relocation tables, so the same image always gives
 /// the same bytes. `sections[0]` is the null section and `symbols[0]` the null symbol; local
 /// symbols come before all others (the writer rejects an image that breaks either rule).
@@ -22,6 +23,10 @@ package struct ELFImage: Sendable, Equatable {
     package var sections: [ImageSection]
     /// The symbol table, in order; `symbols[0]` is `ImageSymbol.null`. Empty when there is none.
     package var symbols: [ImageSymbol]
+    /// Where the sections sat in the file the image was read from; `nil` for a new image. The
+    /// writer keeps this layout while it still fits (`FileLayout`), so an unchanged module is
+    /// written back with the same offsets.
+    package var fileLayout: FileLayout?
 
     /// sizeof(`Elf64_Sym`).
     package static let symbolEntrySize: UInt64 = 24
@@ -30,7 +35,7 @@ package struct ELFImage: Sendable, Equatable {
 
     package init(fileType: UInt16 = ELFFile.relocatable, machine: UInt16 = ELFFile.x86_64,
                  flags: UInt32 = 0, osABI: UInt8 = 0, abiVersion: UInt8 = 0,
-                 sections: [ImageSection], symbols: [ImageSymbol]) {
+                 sections: [ImageSection], symbols: [ImageSymbol], fileLayout: FileLayout? = nil) {
         self.fileType = fileType
         self.machine = machine
         self.flags = flags
@@ -38,10 +43,11 @@ package struct ELFImage: Sendable, Equatable {
         self.abiVersion = abiVersion
         self.sections = sections
         self.symbols = symbols
+        self.fileLayout = fileLayout
     }
 
     /// The image of an existing file: writing it unchanged gives a file with the same sections,
-    /// symbols and relocations (libelf may place them at other offsets).
+    /// symbols and relocations, at the same offsets (`fileLayout`) as long as they still fit.
     ///
     /// `SHT_RELA` sections that link to the symbol table become `.relocations`; the symbol table's
     /// string table and `.shstrtab` become `.symbolNames` and `.sectionNames`; every other section
@@ -84,7 +90,9 @@ package struct ELFImage: Sendable, Equatable {
                         binding: symbol.binding, other: symbol.other, section: symbol.sectionIndex)
         }
         self.init(fileType: file.fileType, machine: file.machine, flags: file.flags, osABI: file.osABI,
-                  abiVersion: file.abiVersion, sections: sections, symbols: symbols)
+                  abiVersion: file.abiVersion, sections: sections, symbols: symbols,
+                  fileLayout: FileLayout(sectionOffsets: file.sections.map(\.fileOffset),
+                                         sectionHeaderOffset: file.sectionHeaderOffset))
     }
 
     /// The index of the first symbol that is not `STB_LOCAL` (the symbol table's `sh_info`).

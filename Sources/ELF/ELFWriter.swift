@@ -3,8 +3,9 @@ import CLibELF
 import Glibc
 #endif
 
-/// Writes an `ELFImage` as a file through libelf (`elf_begin(ELF_C_WRITE)`, `elf_update`), and
-/// lets libelf lay out the sections, so the same image always gives the same bytes. The symbol and
+/// Writes an `ELFImage` as a file through libelf (`elf_begin(ELF_C_WRITE)`, `elf_update`). It keeps
+/// the image's `fileLayout` when the sections still fit it (`ELF_F_LAYOUT`) and otherwise lets
+/// libelf lay out the sections; either way the same image always gives the same bytes. The symbol and
 /// relocation tables and the string tables are encoded in Swift (`TableEncoding`,
 /// `StringTableBuilder`) and handed to libelf as `ELF_T_BYTE` data.
 ///
@@ -90,13 +91,17 @@ package enum ELFWriter {
 
         let sectionNames = StringTableBuilder(image.sections.map(\.name))
         let symbolNames = StringTableBuilder(image.symbols.map(\.name))
+        let encoded = image.sections.map {
+            TableEncoding.bytes(of: $0, in: image, sectionNames: sectionNames, symbolNames: symbolNames)
+        }
+        let layout = keptLayout(of: image, encoded: encoded)
+        if layout != nil { elf_flagelf(elf, ELF_C_SET, UInt32(ELF_F_LAYOUT)) }
         for index in image.sections.indices.dropFirst() {
             let section = image.sections[index]
             guard let scn = elf_newscn(elf) else {
                 throw .writeFailed(path, "section [\(index)] \(section.name): \(libelfMessage())")
             }
-            let bytes = TableEncoding.bytes(of: section, in: image, sectionNames: sectionNames,
-                                            symbolNames: symbolNames)
+            let bytes = encoded[index]
             guard addData(bytes, for: section, to: scn, buffers: &buffers) else {
                 throw .writeFailed(path, "section [\(index)] \(section.name): \(libelfMessage())")
             }
@@ -112,6 +117,10 @@ package enum ELFWriter {
             header.sh_entsize = section.entrySize
             header.sh_link = GElf_Word(section.link)
             header.sh_info = GElf_Word(section.contents == .symbolTable ? image.firstNonLocalSymbol : section.info)
+            if let layout {
+                header.sh_offset = layout.sectionOffsets[index]
+                if case .noBits(let size) = section.contents { header.sh_size = size } else { header.sh_size = UInt64(bytes.count) }
+            }
             guard gelf_update_shdr(scn, &header) != 0 else {
                 throw .writeFailed(path, "section [\(index)] \(section.name): \(libelfMessage())")
             }
@@ -128,9 +137,21 @@ package enum ELFWriter {
         header.e_version = UInt32(EV_CURRENT)
         header.e_flags = image.flags
         header.e_shstrndx = UInt16(image.sections.firstIndex { $0.contents == .sectionNames } ?? 0)
+        if let layout { header.e_shoff = layout.sectionHeaderOffset }
         guard gelf_update_ehdr(elf, &header) != 0 else { throw .writeFailed(path, libelfMessage()) }
 
         guard elf_update(elf, ELF_C_WRITE) >= 0 else { throw .writeFailed(path, libelfMessage()) }
+    }
+
+    /// The image's `fileLayout` when the encoded sections still fit it (same number of sections,
+    /// each clear of the others, aligned); `nil` lets libelf lay the file out.
+    private static func keptLayout(of image: ELFImage, encoded: [[UInt8]]) -> FileLayout? {
+        guard let layout = image.fileLayout else { return nil }
+        let sizes: [UInt64?] = zip(image.sections, encoded).map { section, bytes in
+            if case .noBits = section.contents { return nil }
+            return UInt64(bytes.count)
+        }
+        return layout.fits(fileSizes: sizes, alignments: image.sections.map(\.alignment)) ? layout : nil
     }
 
     /// Gives `scn` one `Elf_Data` of type `ELF_T_BYTE` with the section's file bytes, copied into a

@@ -9,7 +9,7 @@ struct ELFWriterTests {
     /// to the repository root.
     static let modules: [String] = WriterFixtures.modules
 
-    @Test("a module read into an image and written unchanged shows the same readelf -W -S -s -r and -h, file offsets aside",
+    @Test("a module read into an image and written unchanged shows the same readelf -W -S -s -r and -h, file offsets included",
           arguments: modules)
     func roundTripMatchesReadelf(module: String) throws {
         let directory = try ScratchDirectory()
@@ -62,8 +62,8 @@ struct ELFWriterTests {
         try ELFWriter.write(WriterFixtures.livepatchImage(), to: output)
 
         let dump = try WriterFixtures.readelf(output).joined(separator: "\n")
-        #expect(dump.contains(#/\] \.klp\.rela\.cdrom\.\.text +RELA +0{16} OFFSET 000018 18 AIo  4   1  8/#))
-        #expect(dump.contains(#/\] \.text +PROGBITS +0{16} OFFSET 000010 00  AX  0   0 16/#))
+        #expect(dump.contains(#/\] \.klp\.rela\.cdrom\.\.text +RELA +0{16} [0-9a-f]{6} 000018 18 AIo  4   1  8/#))
+        #expect(dump.contains(#/\] \.text +PROGBITS +0{16} [0-9a-f]{6} 000010 00  AX  0   0 16/#))
         #expect(dump.contains(#/\d: 0{16} +0 NOTYPE +GLOBAL DEFAULT OS \[0xff20\] \.klp\.sym\.cdrom\.cdrom_check_events,0/#))
         #expect(dump.contains(#/0{15}4 +0{7}30{7}2 R_X86_64_PC32 +0{16} \.klp\.sym\.cdrom\.cdrom_check_events,0 - 4/#))
         #expect(dump.contains("Symbol table '.symtab' contains 4 entries:"))
