@@ -119,7 +119,9 @@ struct KlpMetadataReader {
             let byOffset = relocations(applyingTo: table.targetIndex)
             for entry in table.entries where entry.symbolIndex == thisModule && entry.offset >= layout.patchMod {
                 let base = entry.offset - layout.patchMod
-                if let objsPointer = byOffset[base + layout.patchObjs], let objs = target(of: objsPointer), isWritableData(objs) {
+                // layout offsets come from the module's DWARF: no trap on a corrupt one
+                let (objsOffset, overflow) = base.addingReportingOverflow(layout.patchObjs)
+                if !overflow, let objsPointer = byOffset[objsOffset], let objs = target(of: objsPointer), isWritableData(objs) {
                     candidates.append((Location(section: table.targetIndex, offset: base), objs))
                 }
             }

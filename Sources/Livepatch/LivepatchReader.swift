@@ -39,8 +39,13 @@ package enum LivepatchReader {
                 guard section.info > 0, section.info < elf.sections.count else {
                     throw LivepatchError.malformed(file, section.name, "sh_info \(section.info) names no section")
                 }
-                relocationSections.append(RelocationSection(
-                    section: section, targetIndex: section.info, entries: try elf.relocations(in: section)))
+                let entries = try elf.relocations(in: section)
+                let target = elf.sections[section.info]
+                if let stray = entries.firstIndex(where: { $0.offset >= target.size }) {
+                    throw LivepatchError.malformed(file, section.name,
+                        "relocation \(stray) at offset 0x\(String(entries[stray].offset, radix: 16)) lies outside \(target.name) (size 0x\(String(target.size, radix: 16))); the module is corrupt, rebuild it")
+                }
+                relocationSections.append(RelocationSection(section: section, targetIndex: section.info, entries: entries))
             }
             let fallbackName = String(file.split(separator: "/").last ?? Substring(file))
                 .replacingSuffix(".ko")
