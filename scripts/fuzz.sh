@@ -28,7 +28,7 @@ while [ $# -gt 0 ]; do
 	--long) mode=long; shift ;;
 	--runs) mode=runs; runs=$2; shift 2 ;;
 	--seconds) mode=short; seconds=$2; shift 2 ;;
-	-h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,17p' "$0"; exit 0 ;;
 	-*) echo "fuzz.sh: unknown option '$1'; see scripts/fuzz.sh --help" >&2; exit 64 ;;
 	*) break ;;
 	esac
