@@ -41,10 +41,10 @@ let package = Package(
         // Benchmark-only entry points for bench/run.sh (docs/performance.md); no test depends on it.
         .executableTarget(name: "klp-split-bench", dependencies: ["KernelWorld"], exclude: ["README.md"]),
         // Corpus-only driver for scripts/corpus.sh (docs/robustness.md); no test depends on it.
-        .executableTarget(name: "klp-split-corpus", dependencies: ["ELF", "Livepatch"], exclude: ["README.md"]),
+        .executableTarget(name: "klp-split-corpus", dependencies: ["ELF", "KernelWorld", "Livepatch"], exclude: ["README.md"]),
         .target(name: "TestSupport", path: "Tests/TestSupport", exclude: ["README.md"]),
         .testTarget(name: "ELFTests", dependencies: ["ELF", "TestSupport"], resources: []),
-        .testTarget(name: "KernelWorldTests", dependencies: ["KernelWorld"]),
+        .testTarget(name: "KernelWorldTests", dependencies: ["KernelWorld", "ELF"]),
         .testTarget(name: "LivepatchTests", dependencies: ["Livepatch", "TestSupport"]),
         .testTarget(name: "PlannerTests", dependencies: ["Planner"]),
         .testTarget(name: "CheckTests", dependencies: ["Check", "ELF", "KernelWorld", "Livepatch", "Planner", "TestSupport"]),

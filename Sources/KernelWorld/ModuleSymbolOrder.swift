@@ -27,8 +27,16 @@ package struct ModuleSymbolOrder: Sendable {
     package let loaded: SymbolOrder
     /// Order while the module is coming (the full `.symtab`).
     package let coming: SymbolOrder
-    /// Names whose occurrences differ between `loaded` and `coming`, sorted.
-    package let unstableNames: [String]
+    /// Positions in `coming`'s counting order (0-based) of the named symbols `loaded` leaves out.
+    private let nonCorePositions: [Int32]
+
+    /// Names whose occurrences differ between `loaded` and `coming`, sorted (built when asked for).
+    package var unstableNames: [String] {
+        Set(nonCorePositions.map { coming.name(at: Int($0)) }).sorted()
+    }
+
+    /// Number of named symbols that count while the module is coming but not once it is loaded.
+    package var nonCoreSymbolCount: Int { nonCorePositions.count }
 
     /// The section the kernel calls the per-cpu section (`find_pcpusec()` in kernel/module/main.c).
     static let perCPUSectionName = ".data..percpu"
@@ -37,6 +45,9 @@ package struct ModuleSymbolOrder: Sendable {
 
     /// Reads the `.ko` at `path`. The object name comes from the file name unless given;
     /// `displayName` (default: `path`) is how messages name the file.
+    ///
+    /// The symbol table is read packed (`ELFFile.packedSymbolTable()`): names stay bytes of
+    /// `.strtab` until a lookup asks for them.
     package init(moduleAt path: String, object: ObjectName? = nil, displayName: String? = nil) throws(KernelWorldError) {
         let shownName = displayName ?? path
         for suffix in [".xz", ".zst", ".gz"] where path.hasSuffix(suffix) {
@@ -44,15 +55,21 @@ package struct ModuleSymbolOrder: Sendable {
         }
         let file: ELFFile
         do {
-            file = try ELFFile(path: path)
+            file = try ELFFile(path: path, decodingSymbols: false)
         } catch {
             throw .unreadableModule(error.naming(shownName))
         }
         guard file.fileType == ELFFile.relocatable else {
             throw .unreadableModule(shownName, reason: "ELF type \(file.fileType) is not ET_REL, so this is not a kernel module")
         }
-        guard !file.symbols.isEmpty else {
+        guard file.symbolCount > 0 else {
             throw .unreadableModule(shownName, reason: "no .symtab (was it stripped with --strip-all?)")
+        }
+        let table: PackedSymbolTable
+        do {
+            table = try file.packedSymbolTable()
+        } catch {
+            throw .unreadableModule(error.naming(shownName))
         }
         let name: ObjectName
         if let object {
@@ -64,10 +81,59 @@ package struct ModuleSymbolOrder: Sendable {
                 throw error.located(file: shownName, line: nil)
             }
         }
-        self.init(object: name, source: shownName, sections: file.sections, symbols: file.symbols)
+        self.init(object: name, source: shownName, sections: file.sections, packedSymbols: table)
     }
 
-    /// Builds both orders from a module's section headers and `.symtab`.
+    /// Builds both orders from a module's section headers and its packed `.symtab`, without a
+    /// `String` per symbol; the same orders as `init(object:source:sections:symbols:)`.
+    package init(object: ObjectName, source: String?, sections: [Section], packedSymbols table: PackedSymbolTable) {
+        let perCPU = sections.first { $0.name == Self.perCPUSectionName && $0.flags.contains(.alloc) }?.index
+        let coreSections = sections.map { $0.index == perCPU || Self.isCoreSection($0) }
+        let sectionLetters = sections.map { Self.kallsymsType(of: $0) }
+        var comingEntries: [CompactSymbols.Entry] = []
+        var loadedEntries: [CompactSymbols.Entry] = []
+        var comingHashes: [UInt64] = []
+        var loadedHashes: [UInt64] = []
+        var nonCore: [Int32] = []
+        comingEntries.reserveCapacity(table.entries.count)
+        loadedEntries.reserveCapacity(table.entries.count)
+        comingHashes.reserveCapacity(table.entries.count)
+        loadedHashes.reserveCapacity(table.entries.count)
+        table.strings.withUnsafeBufferPointer { strings in
+            for number in table.entries.indices.dropFirst() {
+                let symbol = table.entries[number]
+                guard symbol.sectionIndex != .undefined else { continue }
+                let index = Int(symbol.sectionIndex.rawValue)
+                let inSection = symbol.sectionIndex.isOrdinary && index < sections.count
+                let type = Self.kallsymsType(binding: symbol.binding, type: symbol.type, sectionIndex: symbol.sectionIndex,
+                                             sectionLetter: inSection ? sectionLetters[index] : nil, isPerCPU: index == perCPU)
+                let entry = CompactSymbols.Entry(
+                    nameStart: symbol.nameStart, nameLength: symbol.nameLength, address: symbol.value,
+                    type: type.asciiValue ?? UInt8(ascii: "?"), isLocal: symbol.binding == .local,
+                    symbolIndex: Int32(number), section: inSection ? Int32(index) : -1)
+                let hash = ByteNameIndex.hash(UnsafeBufferPointer(
+                    rebasing: strings[Int(symbol.nameStart)..<Int(symbol.nameStart + symbol.nameLength)]))
+                comingEntries.append(entry)
+                comingHashes.append(hash)
+                // isCoreSymbol(), with the section part precomputed
+                if index < sections.count, symbol.nameLength > 0, coreSections[index] {
+                    loadedEntries.append(entry)
+                    loadedHashes.append(hash)
+                } else if symbol.nameLength > 0 {
+                    nonCore.append(Int32(comingEntries.count - 1))
+                }
+            }
+        }
+        let sectionNames = sections.map(\.name)
+        self.object = object
+        loaded = SymbolOrder(object: object, source: source, compact: CompactSymbols(
+            bytes: table.strings, entries: loadedEntries, sectionNames: sectionNames, hashes: loadedHashes))
+        coming = SymbolOrder(object: object, source: source, compact: CompactSymbols(
+            bytes: table.strings, entries: comingEntries, sectionNames: sectionNames, hashes: comingHashes))
+        nonCorePositions = nonCore
+    }
+
+    /// Builds both orders from a module's section headers and decoded `.symtab`.
     package init(object: ObjectName, source: String?, sections: [Section], symbols: [Symbol]) {
         let perCPU = sections.first { $0.name == Self.perCPUSectionName && $0.flags.contains(.alloc) }?.index
         var loadedEntries: [SymbolOrder.Entry] = []
@@ -76,7 +142,7 @@ package struct ModuleSymbolOrder: Sendable {
         comingEntries.reserveCapacity(symbols.count)
         // `loaded` is `coming` without the non-core symbols, in the same order, so a name's
         // occurrences differ between the two exactly when one of them is not a core symbol.
-        var unstable: Set<String> = []
+        var nonCore: [Int32] = []
         // What depends only on the section, once per section instead of once per symbol.
         let coreSections = sections.map { $0.index == perCPU || Self.isCoreSection($0) }
         let sectionLetters = sections.map { Self.kallsymsType(of: $0) }
@@ -93,13 +159,13 @@ package struct ModuleSymbolOrder: Sendable {
             if index < sections.count, !symbol.name.isEmpty, coreSections[index] {
                 loadedEntries.append(entry)
             } else if !entry.name.isEmpty {
-                unstable.insert(entry.name)
+                nonCore.append(Int32(comingEntries.count - 1))
             }
         }
         self.object = object
         loaded = SymbolOrder(object: object, source: source, countingOrder: loadedEntries)
         coming = SymbolOrder(object: object, source: source, countingOrder: comingEntries)
-        unstableNames = unstable.sorted()
+        nonCorePositions = nonCore
     }
 
     /// `is_core_symbol()` of kernel/module/kallsyms.c (6.1) with CONFIG_KALLSYMS_ALL=y, on the
@@ -129,10 +195,17 @@ package struct ModuleSymbolOrder: Sendable {
     /// `kallsymsType(_:section:isPerCPU:)` with the section's part already worked out by
     /// `kallsymsType(of:)` (nil when there is no section).
     static func kallsymsType(_ symbol: Symbol, sectionLetter: Character?, isPerCPU: Bool) -> Character {
-        if symbol.binding == .weak { return symbol.type == .object ? "v" : "w" }
-        if symbol.sectionIndex == .undefined { return "U" }
-        if symbol.sectionIndex == .absolute || isPerCPU { return "a" }
-        guard let sectionLetter, symbol.sectionIndex.isOrdinary else { return "?" }
+        kallsymsType(binding: symbol.binding, type: symbol.type, sectionIndex: symbol.sectionIndex,
+                     sectionLetter: sectionLetter, isPerCPU: isPerCPU)
+    }
+
+    /// `kallsymsType(_:sectionLetter:isPerCPU:)` on the symbol's fields.
+    static func kallsymsType(binding: SymbolBinding, type: SymbolType, sectionIndex: SectionIndex,
+                             sectionLetter: Character?, isPerCPU: Bool) -> Character {
+        if binding == .weak { return type == .object ? "v" : "w" }
+        if sectionIndex == .undefined { return "U" }
+        if sectionIndex == .absolute || isPerCPU { return "a" }
+        guard let sectionLetter, sectionIndex.isOrdinary else { return "?" }
         return sectionLetter
     }
 

@@ -34,6 +34,12 @@ package struct SymbolOrder: Sendable {
         return names
     }
 
+    /// The name of the symbol at `position` (0-based) in counting order.
+    package func name(at position: Int) -> String {
+        if let compact { return compact.name(of: compact.entries[position]) }
+        return entries[position].name
+    }
+
     /// One symbol as the source lists it, before positions are assigned.
     package struct Entry: Sendable {
         package let name: String
@@ -75,7 +81,7 @@ package struct SymbolOrder: Sendable {
         symbolCount = entries.count
     }
 
-    /// The symbols of a listing held as byte ranges, already in counting order.
+    /// The symbols held as byte ranges (a listing or a module's `.strtab`), already in counting order.
     init(object: ObjectName, source: String?, compact: CompactSymbols) {
         self.object = object
         self.source = source
@@ -103,9 +109,10 @@ package struct SymbolOrder: Sendable {
     package func occurrences(of name: String) -> [SymbolOccurrence] {
         if let compact {
             return compact.entries(named: name).enumerated().map { position, entry in
-                let type = Character(Unicode.Scalar(entry.type))
-                return SymbolOccurrence(name: name, position: position + 1, address: entry.address, type: type,
-                                        isLocal: SymbolListing.isLocal(type))
+                SymbolOccurrence(name: name, position: position + 1, address: entry.address,
+                                 type: Character(Unicode.Scalar(entry.type)), isLocal: entry.isLocal,
+                                 symbolIndex: entry.symbolIndex >= 0 ? Int(entry.symbolIndex) : nil,
+                                 sectionName: compact.sectionName(of: entry))
             }
         }
         guard let chain = chains[name] else { return [] }

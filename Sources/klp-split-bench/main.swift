@@ -146,7 +146,7 @@ func index(_ world: World, jobs workerCount: Int, timings: Bool) throws -> Never
             modules += 1
             loaded += order.loaded.symbolCount
             coming += order.coming.symbolCount
-            unstable += order.unstableNames.count
+            unstable += order.nonCoreSymbolCount
         case .exports(let table): exports = table.count
         case .kallsyms(let table):
             kallsymsVmlinux = table.vmlinux.symbolCount
@@ -157,7 +157,7 @@ func index(_ world: World, jobs workerCount: Int, timings: Bool) throws -> Never
         }
     }
     let total = now() - start
-    print("indexed \(modules) modules (\(coming) symbols, \(loaded) once loaded, \(unstable) unstable names), "
+    print("indexed \(modules) modules (\(coming) symbols, \(loaded) once loaded, \(unstable) of them left out once loaded), "
           + "\(dependencyCount) dependencies, \(exports) exports, kallsyms: \(kallsymsVmlinux) vmlinux symbols and "
           + "\(kallsymsModules) loaded modules")
     if timings {

@@ -4,8 +4,9 @@
 //   klp-split-corpus ROOT [--write-to DIR] < relative-paths
 //
 // For every path read from stdin (relative to ROOT, one a line) it opens ROOT/PATH with ELFFile,
-// reads every relocation section, `.modinfo` (ModuleInfo) and `__versions` (ModuleVersion), and
-// prints one tab-separated line:
+// reads every relocation section, `.modinfo` (ModuleInfo) and `__versions` (ModuleVersion), checks
+// that ModuleSymbolOrder gives the same sympos orders from the packed symbol table as from the
+// decoded one, and prints one tab-separated line:
 //
 //   PATH  sections  symbols  relocations  modinfo-strings  versions
 //
@@ -13,6 +14,7 @@
 // ELFImage and writes it unchanged with ELFWriter to DIR/PATH (the round trip the script compares
 // with readelf). Exit status 1 when any file failed, else 0.
 import ELF
+import KernelWorld
 import Livepatch
 #if canImport(Glibc)
 import Glibc
@@ -69,6 +71,14 @@ while let line = readLine() {
     do {
         let file = try ELFFile(path: path)
         let c = try counts(of: file)
+        // The packed symbol table (what the kernel world indexes) must give the same sympos
+        // orders as the decoded one.
+        let object = try ObjectName(normalizing: path)
+        let packed = try ModuleSymbolOrder(moduleAt: path, object: object)
+        let decoded = ModuleSymbolOrder(object: object, source: path, sections: file.sections, symbols: file.symbols)
+        if let difference = packed.firstDifference(from: decoded) {
+            throw ELFError.malformed(path, "the packed symbol table gives other sympos orders than the decoded one: \(difference)")
+        }
         if let writeTo {
             let output = writeTo + "/" + line
             makeParents(of: output)

@@ -1,3 +1,4 @@
+import ELF
 @testable import KernelWorld
 import Testing
 
@@ -107,5 +108,39 @@ struct ModuleSymbolOrderTests {
     /// Every occurrence, sorted by name then position (SymbolOrder keeps no global sequence).
     private static func listing(_ order: SymbolOrder) -> [SymbolOccurrence] {
         order.names.flatMap { order.occurrences(of: $0) }
+    }
+
+    /// The world's Debian modules and the committed fixture modules (livepatches with
+    /// `SHN_LIVEPATCH` symbols among them).
+    static let packedComparisonModules: [String] =
+        ["kernel/drivers/cdrom/cdrom.ko", "kernel/drivers/scsi/sr_mod.ko", "kernel/drivers/scsi/scsi_mod.ko",
+         "kernel/drivers/scsi/scsi_common.ko", "kernel/fs/fat/fat.ko"].map(Fixture.module)
+        + ["lp_ambiguous", "lp_cdrom", "lp_klpbuild", "lp_multi", "lp_nosections", "lp_sharedsite", "lp_split", "lp_twofiles",
+           "lp_vmlinux"]
+        .map { Fixture.root + "/Fixtures/modules/\($0).ko" }
+
+    @Test("the packed symbol table gives the same orders as the decoded one", arguments: packedComparisonModules)
+    func packedEqualsDecoded(path: String) throws {
+        let packed = try ModuleSymbolOrder(moduleAt: path)
+        let file = try ELFFile(path: path)
+        let decoded = ModuleSymbolOrder(object: packed.object, source: path, sections: file.sections, symbols: file.symbols)
+        #expect(packed.coming.symbolCount > 0)
+        #expect(packed.firstDifference(from: decoded) == nil)
+        #expect(packed.coming.countingOrderNames == decoded.coming.countingOrderNames)
+        #expect(packed.unstableNames == decoded.unstableNames)
+        #expect(packed.nonCoreSymbolCount == packed.coming.symbolCount - packed.loaded.symbolCount
+                - packed.coming.countingOrderNames.filter(\.isEmpty).count)
+    }
+
+    @Test("firstDifference finds a changed order")
+    func firstDifferenceFindsChanges() throws {
+        let cdrom = try ModuleSymbolOrder(moduleAt: Self.cdromPath)
+        let scsi = try ModuleSymbolOrder(moduleAt: Self.scsiModPath, object: cdrom.object)
+        #expect(scsi.firstDifference(from: cdrom) == "loaded: 1157 symbols against 316")
+        let file = try ELFFile(path: Self.cdromPath)
+        var symbols = file.symbols
+        symbols.swapAt(symbols.firstIndex { $0.name == "cdrom_open" }!, symbols.firstIndex { $0.name == "cdrom_release" }!)
+        let swapped = ModuleSymbolOrder(object: cdrom.object, source: nil, sections: file.sections, symbols: symbols)
+        #expect(swapped.firstDifference(from: cdrom)?.hasPrefix("loaded: position ") == true)
     }
 }
