@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A Module.symvers file kept as bytes with its lines indexed by symbol name: the `ExportTable`
 /// storage that builds an `Export` only for the symbols asked about (a livepatch asks about a
 /// few hundred of the kernel's 24,700).
@@ -22,6 +28,20 @@ struct IndexedSymvers: Sendable {
 
     /// The export kinds as bytes.
     private static let kinds = ExportKind.allCases.map { Array($0.rawValue.utf8) }
+
+    /// True when `bytes` spell one of `ExportKind`'s raw values (`EXPORT_SYMBOL`, `EXPORT_SYMBOL_GPL`, …).
+    private static func isExportKind(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        // Every kind starts with EXPORT_ and has at least 13 bytes; compare lengths before bytes.
+        guard bytes.count >= 13, bytes[0] == UInt8(ascii: "E") else { return false }
+        for kind in kinds where kind.count == bytes.count {
+            let equal = kind.withUnsafeBufferPointer { kindBytes in
+                guard let left = kindBytes.baseAddress, let right = bytes.baseAddress else { return false }
+                return memcmp(left, right, bytes.count) == 0
+            }
+            if equal { return true }
+        }
+        return false
+    }
 
     init?(file: TextFile) {
         var lines: [Line] = []
@@ -80,8 +100,7 @@ struct IndexedSymvers: Sendable {
                 }
                 guard ownerEnd > nameStart, ownerEnd - nameStart <= ObjectName.maximumLength else { return false }
                 // the export macro in the fourth column
-                let kind = UnsafeBufferPointer(rebasing: all[fields.3..<kindEnd])
-                guard Self.kinds.contains(where: { $0.elementsEqual(kind) }) else { return false }
+                guard Self.isExportKind(UnsafeBufferPointer(rebasing: all[fields.3..<kindEnd])) else { return false }
                 let symbol = UnsafeBufferPointer(rebasing: all[fields.1..<symbolEnd])
                 hashes.append(ByteNameIndex.hash(symbol))
                 lines.append(Line(start: Int32(lineStart), end: Int32(lineEnd), number: number,

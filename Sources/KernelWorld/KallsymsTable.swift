@@ -61,6 +61,8 @@ package struct KallsymsTable: Sendable {
     static func scan(_ file: TextFile) -> (vmlinux: SymbolOrder, modules: [ObjectName: SymbolOrder])? {
         var entries: [CompactSymbols.Entry] = []
         entries.reserveCapacity(file.bytes.count / 40)
+        var hashes: [UInt64] = []
+        hashes.reserveCapacity(file.bytes.count / 40)
         var moduleLines: [SymbolListing.Line] = []
         var sorted = true
         var lastAddress: UInt64 = 0
@@ -94,10 +96,13 @@ package struct KallsymsTable: Sendable {
                       all[index + 2] == UInt8(ascii: " ") else { return false }
                 index += 3
                 let nameStart = index
+                // ByteNameIndex.hash(_:) of the name, while walking it
+                var hash: UInt64 = ByteNameIndex.offsetBasis
                 while index < end {
                     let byte = all[index]
                     if byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: " ") { break }
                     guard byte > 0x20, byte < 0x7f else { return false }
+                    hash = (hash ^ UInt64(byte)) &* ByteNameIndex.prime
                     index += 1
                 }
                 guard index > nameStart, index - nameStart <= Int(Int32.max) else { return false }
@@ -113,6 +118,7 @@ package struct KallsymsTable: Sendable {
                 } else {
                     entries.append(CompactSymbols.Entry(nameStart: Int32(nameStart), nameLength: Int32(index - nameStart),
                                                         address: address, type: type))
+                    hashes.append(hash)
                     if address < lastAddress { sorted = false }
                     lastAddress = address
                 }
@@ -124,9 +130,12 @@ package struct KallsymsTable: Sendable {
         guard scanned, anyAddress else { return nil }
         if !sorted {
             // Address order, ties in file order, as `SymbolListing.vmlinuxOrder` sorts.
-            entries = entries.enumerated().sorted { ($0.element.address, $0.offset) < ($1.element.address, $1.offset) }.map(\.element)
+            let order = entries.indices.sorted { (entries[$0].address, $0) < (entries[$1].address, $1) }
+            entries = order.map { entries[$0] }
+            hashes = order.map { hashes[$0] }
         }
-        let vmlinux = SymbolOrder(object: .vmlinux, source: file.name, compact: CompactSymbols(bytes: file.bytes, entries: entries))
+        let vmlinux = SymbolOrder(object: .vmlinux, source: file.name, compact: CompactSymbols(
+            bytes: file.bytes, entries: entries, sectionNames: [], hashes: hashes))
         var entriesByModule: [ObjectName: [SymbolOrder.Entry]] = [:]
         for line in moduleLines {
             guard let module = line.module else { continue }
