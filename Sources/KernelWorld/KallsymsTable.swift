@@ -68,7 +68,9 @@ package struct KallsymsTable: Sendable {
         var lastAddress: UInt64 = 0
         var anyAddress = false
         let scanned = file.bytes.withUnsafeBufferPointer { all -> Bool in
+          ByteScanning.hexValues.withUnsafeBufferPointer { hexValues -> Bool in
             let end = all.count
+            let raw = UnsafeRawBufferPointer(all)
             var index = 0
             var number = 0
             while index < end {
@@ -76,18 +78,26 @@ package struct KallsymsTable: Sendable {
                 let lineStart = index
                 var address: UInt64 = 0
                 var digits = 0
-                while index < end {
-                    let byte = all[index]
-                    let digit: UInt8
-                    switch byte {
-                    case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte &- UInt8(ascii: "0")
-                    case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte &- UInt8(ascii: "a") &+ 10
-                    case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte &- UInt8(ascii: "A") &+ 10
-                    default: digit = 0xff
+                // The kernel prints exactly 16 digits (`%016lx`): 16 independent table loads.
+                if index + 16 < end, all[index + 16] == UInt8(ascii: " ") {
+                    var invalid: UInt8 = 0
+                    var value: UInt64 = 0
+                    for offset in 0..<16 {
+                        let digit = hexValues[Int(all[index &+ offset])]
+                        invalid |= digit
+                        value = value &<< 4 | UInt64(digit & 0x0f)
                     }
+                    if invalid & 0x80 == 0 {
+                        address = value
+                        digits = 16
+                        index += 16
+                    }
+                }
+                while index < end {
+                    let digit = hexValues[Int(all[index])]
                     if digit == 0xff { break }
                     address = address << 4 | UInt64(digit)
-                    digits += 1
+                    digits &+= 1
                     index += 1
                 }
                 guard digits >= 1, digits <= 16, index + 3 < end, all[index] == UInt8(ascii: " ") else { return false }
@@ -96,13 +106,11 @@ package struct KallsymsTable: Sendable {
                       all[index + 2] == UInt8(ascii: " ") else { return false }
                 index += 3
                 let nameStart = index
-                // ByteNameIndex.hash(_:) of the name, while walking it
-                var hash: UInt64 = ByteNameIndex.offsetBasis
+                index = ByteScanning.skipPlainWords(raw, from: index, limit: 0x21)
                 while index < end {
                     let byte = all[index]
                     if byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: " ") { break }
                     guard byte > 0x20, byte < 0x7f else { return false }
-                    hash = (hash ^ UInt64(byte)) &* ByteNameIndex.prime
                     index += 1
                 }
                 guard index > nameStart, index - nameStart <= Int(Int32.max) else { return false }
@@ -118,7 +126,7 @@ package struct KallsymsTable: Sendable {
                 } else {
                     entries.append(CompactSymbols.Entry(nameStart: Int32(nameStart), nameLength: Int32(index - nameStart),
                                                         address: address, type: type))
-                    hashes.append(hash)
+                    hashes.append(ByteNameIndex.hash(UnsafeBufferPointer(rebasing: all[nameStart..<index])))
                     if address < lastAddress { sorted = false }
                     lastAddress = address
                 }
@@ -126,6 +134,7 @@ package struct KallsymsTable: Sendable {
                 index += 1
             }
             return true
+          }
         }
         guard scanned, anyAddress else { return nil }
         if !sorted {

@@ -53,6 +53,42 @@ struct FastPathTests {
         }
     }
 
+    @Test("a byte the fast path refuses is found in every position of a long name (the scan reads 8 bytes at a time)")
+    func kallsymsWordScan() throws {
+        let name = Array("a_long_symbol_name_of_forty_bytes_abcdef".utf8)
+        for position in name.indices {
+            for bad: UInt8 in [0x01, 0x1f, 0x20, 0x7f, 0x80, 0xc3, 0xff] {
+                var bytes = Array("ffffffff81000000 T ".utf8)
+                var spoilt = name
+                spoilt[position] = bad
+                bytes += spoilt + [UInt8(ascii: "\n")]
+                let file = TextFile(name: "k", text: String(decoding: bytes, as: UTF8.self))
+                #expect(KallsymsTable.scan(file) == nil, "byte 0x\(String(bad, radix: 16)) at \(position)")
+            }
+        }
+        // The clean name takes the fast path with its full length, whatever its alignment.
+        for prefix in 0..<8 {
+            let padded = String(repeating: "x", count: prefix) + String(decoding: name, as: UTF8.self)
+            let text = "ffffffff81000000 T \(padded)\nffffffff81000010 t \(padded)\tc\n"
+            let fast = try #require(KallsymsTable.scan(TextFile(name: "k", text: "ffffffff81000000 T \(padded)\n")))
+            #expect(fast.vmlinux.countingOrderNames == [padded])
+            #expect(KallsymsTable.scan(TextFile(name: "k", text: text)) == nil)
+        }
+    }
+
+    @Test("addresses of fewer than 16 digits, and upper-case hex, give the same values on both paths")
+    func kallsymsShortAddresses() throws {
+        let text = "81000010 T a\nFFFFFFFF81000020 t b\nffffffff8100003 t c\nffffffff81000040 t d\n"
+        let fast = try #require(KallsymsTable.scan(TextFile(name: "k", text: text)))
+        let general = try KallsymsTable(parsing: Self.crlf(text), file: "k")
+        #expect(fast.vmlinux.countingOrderNames == general.vmlinux.countingOrderNames)
+        for name in ["a", "b", "c", "d"] {
+            #expect(fast.vmlinux.occurrences(of: name) == general.vmlinux.occurrences(of: name))
+        }
+        #expect(fast.vmlinux.occurrences(of: "b").first?.address == 0xffff_ffff_8100_0020)
+        #expect(KallsymsTable.scan(TextFile(name: "k", text: "1ffffffff81000000 T a\n")) == nil)
+    }
+
     @Test("the real Module.symvers: every symbol gives the same exports on both paths")
     func symvers() throws {
         let text = String(decoding: try TextFile(contentsOf: Fixture.symvers).bytes, as: UTF8.self)
