@@ -20,7 +20,7 @@ let libraries: [Target] = [
 
 /// One executable per parser; each defines `LLVMFuzzerTestOneInput` and libFuzzer supplies `main`.
 let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
-    ("fuzz-elf", ["ELF"]),
+    ("fuzz-elf", ["ELF", "KernelWorld"]),
     ("fuzz-livepatch", ["Livepatch"]),
     ("fuzz-symvers", ["KernelWorld"]),
     ("fuzz-kallsyms", ["KernelWorld"]),
