@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The outcome of `check`: every finding, sorted (by module in the order given, errors first, then
 /// location, rule id and message), and the counts the gate decides on.
@@ -51,8 +51,11 @@ package struct CheckReport: Sendable {
             guard colour else { return finding.rendered }
             let code = finding.severity == .error ? "1;31" : "1;35"
             let plain = "\(finding.severity.rawValue):"
-            return finding.rendered.replacingOccurrences(of: " \(plain) ", with: " \u{1B}[\(code)m\(plain)\u{1B}[0m ",
-                                                         options: [], range: finding.rendered.range(of: " \(plain) "))
+            var line = finding.rendered
+            if let first = line.firstRange(of: " \(plain) ") {
+                line.replaceSubrange(first, with: " \u{1B}[\(code)m\(plain)\u{1B}[0m ")
+            }
+            return line
         }
         return (lines + [summary]).joined(separator: "\n") + "\n"
     }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Convert
 import ELF
-import Foundation
 import KernelWorld
 import Livepatch
 import Planner

@@ -1,6 +1,9 @@
 import Check
 import ELF
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 import KernelWorld
 import Livepatch
 import Planner

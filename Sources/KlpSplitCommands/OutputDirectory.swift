@@ -1,5 +1,8 @@
 import ELF
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Writes a set of files into a directory all or nothing: everything goes to a private temporary
 /// directory inside it first, is synced, and is renamed into place only when every file was written.
@@ -33,19 +36,17 @@ struct OutputDirectory {
 
     private func writeDeferringInterrupts(_ files: [File]) throws(Failure) {
         let manager = FileManager.default
-        var isDirectory: ObjCBool = false
+        var existing = stat()
         var created = false
-        if manager.fileExists(atPath: path, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else {
+        if stat(path, &existing) == 0 {
+            guard existing.st_mode & S_IFMT == S_IFDIR else {
                 throw Failure(description: "\(path): error: the output exists and is not a directory; pass a directory with -o")
             }
         } else {
-            do {
-                try manager.createDirectory(atPath: path, withIntermediateDirectories: false)
-                created = true
-            } catch {
-                throw Failure(description: "\(path): error: cannot create the output directory (\(error.localizedDescription)); create its parent or choose another -o")
+            guard mkdir(path, 0o777) == 0 else {
+                throw Failure(description: "\(path): error: cannot create the output directory (\(String(cString: strerror(errno)))); create its parent or choose another -o")
             }
+            created = true
         }
         var succeeded = false
         defer { if created && !succeeded { rmdir(path) } }

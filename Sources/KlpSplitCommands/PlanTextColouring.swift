@@ -37,9 +37,9 @@ enum PlanTextColouring {
             line = String(line[..<start]) + paint(label, code(for: category)) + String(after)
             break
         }
-        line = line.replacingOccurrences(of: "[error]", with: paint("[error]", "1;31"))
+        line = line.replacing("[error]", with: paint("[error]", "1;31"))
         for (severity, code) in [("error", "1;31"), ("warning", "1;35"), ("note", "1;36")] {
-            if let range = line.range(of: " \(severity): ") {
+            if let range = line.firstRange(of: " \(severity): ") {
                 line.replaceSubrange(range, with: " " + paint("\(severity):", code) + " ")
                 break
             }

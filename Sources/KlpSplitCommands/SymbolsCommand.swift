@@ -1,6 +1,9 @@
 import ArgumentParser
 import ELF
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 import KernelWorld
 
 /// `klp-split symbols`: the kernel world's symbol order as klp-convert's symbols.klp.
@@ -84,9 +87,8 @@ struct SymbolsCommand: ParsableCommand {
         for input in inputs where OutputDirectory.sameFile(input, path) {
             throw Failure(description: "\(path): error: this is an input file (\(input)); choose another output path")
         }
-        let directory = (path as NSString).deletingLastPathComponent
-        let parent = directory.isEmpty ? "." : directory
-        let temporary = parent + "/.\((path as NSString).lastPathComponent).\(getpid()).tmp"
+        let (parent, name) = splitPath(path)
+        let temporary = parent + "/.\(name).\(getpid()).tmp"
         try InterruptDeferral.run { () throws(OutputDirectory.Failure) in
             unlink(temporary)
             do {
@@ -102,5 +104,17 @@ struct SymbolsCommand: ParsableCommand {
             }
             OutputDirectory.syncDirectory(parent)
         }
+    }
+
+    /// The directory (`.` when there is none) and the last component of a file path, as
+    /// `NSString`'s `deletingLastPathComponent` and `lastPathComponent` give them: trailing and
+    /// repeated slashes before the name are dropped.
+    static func splitPath(_ path: String) -> (directory: String, name: String) {
+        var trimmed = Substring(path)
+        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        guard let slash = trimmed.lastIndex(of: "/") else { return (".", String(trimmed)) }
+        var directory = trimmed[..<slash]
+        while directory.count > 1 && directory.hasSuffix("/") { directory = directory.dropLast() }
+        return (directory.isEmpty ? "/" : String(directory), String(trimmed[trimmed.index(after: slash)...]))
     }
 }

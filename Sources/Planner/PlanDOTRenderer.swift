@@ -51,7 +51,15 @@ package enum PlanDOTRenderer {
         return out.joined(separator: "\n") + "\n"
     }
 
+    /// `text` as a DOT quoted string: `\` and `"` escaped with a backslash (per Unicode scalar).
     static func quote(_ text: String) -> String {
-        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        var quoted = String.UnicodeScalarView()
+        quoted.append("\"")
+        for scalar in text.unicodeScalars {
+            if scalar == "\\" || scalar == "\"" { quoted.append("\\") }
+            quoted.append(scalar)
+        }
+        quoted.append("\"")
+        return String(quoted)
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Renders a plan as JSON: `schemaVersion` 1, sorted keys, no absolute paths (docs/json-schema.md).
 package enum PlanJSONRenderer {
