@@ -94,8 +94,9 @@ struct SymbolsCommand: ParsableCommand {
             do {
                 try OutputDirectory.writeSynced(text, to: temporary)
             } catch {
+                let reason = String(cString: strerror(errno))  // before unlink changes errno
                 unlink(temporary)
-                throw OutputDirectory.Failure(description: "\(path): error: cannot write (\(String(cString: strerror(errno)))); check the directory")
+                throw OutputDirectory.Failure(description: "\(path): error: cannot write (\(reason)); check the directory")
             }
             guard rename(temporary, path) == 0 else {
                 let message = String(cString: strerror(errno))
