@@ -9,7 +9,8 @@
 #   1. the world: harness/setup.sh's cache ($KLP_SPLIT_CACHE/kernel/$KVER/image, run when missing),
 #      assembled as an install root for -b in $KLP_SPLIT_CACHE/bench/world (symlinks: lib/modules/REL,
 #      usr/src/linux-headers-REL/Module.symvers, proc/kallsyms -> Fixtures/world/proc/kallsyms)
-#   2. swift build -c release (klp-split and the benchmark-only klp-split-bench)
+#   2. swift build -c release --static-swift-stdlib (klp-split and the benchmark-only klp-split-bench;
+#      the flags make install uses)
 #   3. bench/gen-livepatch.py: generated livepatches of N functions over M modules + vmlinux
 #      (N/M = 50/3, 100/5, 200/10, 400/20), built with kbuild into $KLP_SPLIT_CACHE/bench/gen
 #   4. measurements (bench/timer.py), then peak RSS (/usr/bin/time -v)
@@ -58,9 +59,9 @@ ln -sfn "$REPO/Fixtures/world/proc/kallsyms" "$WORLD/proc/kallsyms"
 say "world: $WORLD ($(grep -c . "$MODDIR/modules.dep") modules)"
 
 # ---- 2. release build -----------------------------------------------------------------------------
-say "swift build -c release"
-(cd "$REPO" && swift build -c release 2>&1 | tail -1)
-BIN=$(cd "$REPO" && swift build -c release --show-bin-path)
+say "swift build -c release --static-swift-stdlib"
+(cd "$REPO" && swift build -c release --static-swift-stdlib 2>&1 | tail -1)
+BIN=$(cd "$REPO" && swift build -c release --static-swift-stdlib --show-bin-path)
 KS=$BIN/klp-split
 KB=$BIN/klp-split-bench
 

@@ -34,7 +34,10 @@ struct TextFile: Sendable {
            status.st_size < Int.max / 2 {
             let size = Int(status.st_size)
             var complete = false
-            let whole = [UInt8](unsafeUninitializedCapacity: size + 1) { buffer, count in
+            let hugePages = size >= TextFile.hugePageSize / 2
+            let capacity = size + 1 + (hugePages ? TextFile.hugePageSize : 0)
+            let whole = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
+                if hugePages { TextFile.adviseHugePages(buffer) }
                 count = fread(buffer.baseAddress, 1, size + 1, stream)
                 complete = count == size && feof(stream) != 0
             }
@@ -60,6 +63,23 @@ struct TextFile: Sendable {
             }
         }
         bytes = result
+    }
+
+    /// The size of a transparent huge page on x86-64 (`HPAGE_PMD_SIZE`).
+    static let hugePageSize = 2 << 20
+
+    /// Asks for transparent huge pages (`madvise(MADV_HUGEPAGE)`) on the whole 2 MB blocks inside
+    /// `buffer`. A fresh process filling a 4 MB kallsyms dump page by page takes about 1,000 zeroing
+    /// page faults and as many page frees at exit, more than the copy itself; a 2 MB page takes one
+    /// (docs/performance.md). The caller allocates 2 MB more than it fills, so the file's bytes
+    /// after the first 2 MB boundary lie in whole blocks. Only advice: the kernel may ignore it
+    /// (`transparent_hugepage/enabled` set to `never`), and nothing else changes.
+    static func adviseHugePages(_ buffer: UnsafeMutableBufferPointer<UInt8>) {
+        guard let base = buffer.baseAddress else { return }
+        let start = (UInt(bitPattern: base) + UInt(hugePageSize) - 1) & ~UInt(hugePageSize - 1)
+        let end = (UInt(bitPattern: base) + UInt(buffer.count)) & ~UInt(hugePageSize - 1)
+        guard end > start, let pointer = UnsafeMutableRawPointer(bitPattern: start) else { return }
+        _ = madvise(pointer, Int(end - start), MADV_HUGEPAGE)
     }
 
     /// True when the file holds nothing but white space.
