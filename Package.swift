@@ -3,6 +3,7 @@
 //
 // Layers, bottom to top (each depends only on the ones above it in this list):
 //   CLibELF, CLibDW, CKmod  C system libraries (libelf, libdw/libdwfl, libkmod), through modulemaps
+//   CMalloc          glibc's <malloc.h> (mallopt), header only, for the command's heap policy
 //   ELF              the only code that imports elfutils: sections, symbols, relocations, modinfo,
 //                    struct layouts from DWARF
 //   KernelWorld      the target kernel: exports (Module.symvers), module deps (libkmod), symbol order
@@ -27,6 +28,7 @@ let package = Package(
         .systemLibrary(name: "CLibELF", pkgConfig: "libelf", providers: [.apt(["libelf-dev"])]),
         .systemLibrary(name: "CKmod", pkgConfig: "libkmod", providers: [.apt(["libkmod-dev"])]),
         .systemLibrary(name: "CLibDW", pkgConfig: "libdw", providers: [.apt(["libdw-dev"])]),
+        .systemLibrary(name: "CMalloc"),
         .target(name: "ELF", dependencies: ["CLibELF", "CLibDW"], exclude: ["README.md"]),
         .target(name: "KernelWorld", dependencies: ["ELF", "CKmod"], exclude: ["README.md"]),
         .target(name: "Livepatch", dependencies: ["ELF", "KernelWorld"], exclude: ["README.md"]),
@@ -34,7 +36,7 @@ let package = Package(
         .target(name: "Convert", dependencies: ["ELF", "Planner"], exclude: ["README.md"]),
         .target(name: "Check", dependencies: ["ELF", "KernelWorld", "Livepatch", "Planner"], exclude: ["README.md"]),
         .target(name: "KlpSplitCommands", dependencies: [
-            "ELF", "KernelWorld", "Livepatch", "Planner", "Convert", "Check",
+            "ELF", "KernelWorld", "Livepatch", "Planner", "Convert", "Check", "CMalloc",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], exclude: ["README.md"]),
         .executableTarget(name: "klp-split", dependencies: ["KlpSplitCommands"], exclude: ["README.md"]),
@@ -48,6 +50,6 @@ let package = Package(
         .testTarget(name: "LivepatchTests", dependencies: ["Livepatch", "TestSupport"]),
         .testTarget(name: "PlannerTests", dependencies: ["Planner"]),
         .testTarget(name: "CheckTests", dependencies: ["Check", "ELF", "KernelWorld", "Livepatch", "Planner", "TestSupport"]),
-        .testTarget(name: "KlpSplitCommandsTests", dependencies: ["KlpSplitCommands", "TestSupport"], exclude: ["Golden"]),
+        .testTarget(name: "KlpSplitCommandsTests", dependencies: ["KlpSplitCommands", "TestSupport", "CMalloc"], exclude: ["Golden"]),
     ]
 )

@@ -1,3 +1,6 @@
 import KlpSplitCommands
 
+#if canImport(Glibc)
+ShortLivedHeap.configure()
+#endif
 KlpSplit.main()
