@@ -85,6 +85,8 @@ struct KernelWorldLoader {
         defer { progress.finish() }
         progress.step("reading the exports (Module.symvers)")
         let symbolsKlp = try options.symbolsKlp.map { try SymbolsKlp(contentsOf: $0, displayName: Self.display($0)) }
+        let vmlinuxFromSymbolsKlp = symbolsKlp?.symbolOrder(of: .vmlinux)
+        let textOrder = vmlinuxFromSymbolsKlp == nil ? Self.startTextOrder(paths) : nil
         var exports = try Self.exports(paths)
         if paths.symvers.isEmpty, let symbolsKlp { exports = try symbolsKlp.derivedExports() }
         var objects: [ObjectName] = []
@@ -114,9 +116,9 @@ struct KernelWorldLoader {
             }
         }
         progress.step("reading the vmlinux symbol order")
-        if let order = symbolsKlp?.symbolOrder(of: .vmlinux) {
+        if let order = vmlinuxFromSymbolsKlp {
             orders[.vmlinux] = order
-        } else if let order = try Self.vmlinuxOrder(paths) {
+        } else if let order = try textOrder.map({ try $0.result() }) ?? Self.vmlinuxOrder(paths) {
             orders[.vmlinux] = order
         }
         return PlanInput(livepatch: livepatch, exports: exports, dependencies: dependencies, symbolOrder: orders,
@@ -129,6 +131,7 @@ struct KernelWorldLoader {
     /// rules report it against the module that names it.
     func loadCheckWorld(for modules: [CheckedModule]) throws -> CheckWorld {
         let paths = try resolvePaths()
+        let textOrder = Self.startTextOrder(paths)
         let progress = Progress.onStandardError
         defer { progress.finish() }
         progress.step("reading the exports (Module.symvers)")
@@ -147,7 +150,7 @@ struct KernelWorldLoader {
             }
         }
         progress.step("reading the vmlinux symbol order")
-        if let order = try Self.vmlinuxOrder(paths) { orders[.vmlinux] = order }
+        if let order = try textOrder.map({ try $0.result() }) ?? Self.vmlinuxOrder(paths) { orders[.vmlinux] = order }
         return CheckWorld(exports: exports, moduleDependencies: dependencies, symbolOrders: orders,
                           hasModuleTree: paths.moduleDirectory != nil)
     }
@@ -165,6 +168,15 @@ struct KernelWorldLoader {
         let dependencies = Set(try index.dependencies(of: module))
         guard let path = index.path(of: module) else { return (dependencies, nil) }
         return (dependencies, try ModuleSymbolOrder(moduleAt: path, object: module, displayName: "\(module).ko").loaded)
+    }
+
+    /// The vmlinux symbol order from a kallsyms dump or System.map, read on a second thread while
+    /// the caller reads Module.symvers, libkmod's indexes and the patched modules; nil when
+    /// neither was given (a `--vmlinux` ELF file is read on the calling thread: libelf stays on
+    /// one thread). Its errors come out of `result()`, at the point the order was read before.
+    private static func startTextOrder(_ paths: Paths) -> BackgroundWork<SymbolOrder?>? {
+        guard paths.kallsyms != nil || paths.systemMap != nil else { return nil }
+        return BackgroundWork { try vmlinuxOrder(paths) }
     }
 
     /// The vmlinux symbol order from kallsyms, System.map or vmlinux, whichever was given.

@@ -32,6 +32,7 @@ public enum ShortLivedHeap {
         _ = mallopt(M_MMAP_THRESHOLD, 32 << 20)
         _ = mallopt(M_TRIM_THRESHOLD, Int32.max)
         _ = mallopt(M_TOP_PAD, Int32(initialGrowth))
+        _ = mallopt(M_ARENA_MAX, 1)
         // A first allocation that does not fit the current heap makes malloc grow it by itself
         // plus M_TOP_PAD, in one brk, and lies at the start of the new space; the advice covers
         // the whole 2 MB blocks from there to the break. Freeing it keeps the space (no trim).

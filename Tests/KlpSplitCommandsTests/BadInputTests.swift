@@ -87,4 +87,35 @@ struct BadInputTests {
         let result = try runProcess(Repository.executable, ["plan", Repository.fixture("lp_cdrom"), "-b", Repository.world])
         #expect(result.status == 0, "\(result.stderr)")
     }
+
+    // kallsyms and System.map are read on a second thread while Module.symvers and the modules
+    // are read (KernelWorldLoader, BackgroundWork): the errors and their order stay those of
+    // reading one file after the other.
+    @Test("a bad Module.symvers is reported before a bad kallsyms, by plan and check alike", arguments: ["plan", "check"])
+    func symversErrorBeforeKallsymsError(command: String) throws {
+        let symvers = try file("Module.symvers", "0x12345678\tprintk\n")
+        let kallsyms = try file("kallsyms", "ffffffff81000000 T _stext\nthis is not a kallsyms line\n")
+        let input = command == "plan" ? Repository.fixture("lp_cdrom") : Repository.fixture("lp_vmlinux")
+        let result = try runProcess(Repository.executable, [command, input, "--symvers", symvers, "--kallsyms", kallsyms])
+        expectOneLineError(result, mentioning: ["Module.symvers"])
+        #expect(!result.stderr.contains("kallsyms"), "\(result.stderr)")
+    }
+
+    @Test("a bad kallsyms alone gives its own error, with the line", arguments: ["plan", "check"])
+    func kallsymsError(command: String) throws {
+        let kallsyms = try file("kallsyms", "ffffffff81000000 T _stext\nthis is not a kallsyms line\n")
+        let input = command == "plan" ? Repository.fixture("lp_cdrom") : Repository.fixture("lp_vmlinux")
+        let result = try runProcess(Repository.executable, [command, input, "-b", Repository.world, "--kallsyms", kallsyms])
+        expectOneLineError(result, mentioning: ["kallsyms:2"])
+    }
+
+    @Test("an error found while kallsyms is still being read does not wait for it (a FIFO nobody writes)")
+    func errorDoesNotWaitForKallsyms() throws {
+        let fifo = temporary.appendingPathComponent("kallsyms-fifo").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let symvers = try file("Module.symvers", "0x12345678\tprintk\n")
+        let result = try runProcess(Repository.executable, ["plan", Repository.fixture("lp_cdrom"), "--symvers", symvers,
+                                                            "--kallsyms", fifo])
+        expectOneLineError(result, mentioning: ["Module.symvers"])
+    }
 }
