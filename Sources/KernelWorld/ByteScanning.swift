@@ -12,6 +12,21 @@ enum ByteScanning {
         }
     }
 
+    /// The high bit of each byte of `word` (little-endian: byte 0 is the lowest) that is below
+    /// 0x20, a DEL (0x7f) or not ASCII; exact per byte (no carries cross bytes), so each set bit
+    /// names one such byte. Module.symvers's tabs and line ends are among them.
+    @inline(__always)
+    static func specialBytes(_ word: UInt64) -> UInt64 {
+        let lows: UInt64 = 0x7f7f_7f7f_7f7f_7f7f
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        // (byte & 0x7f) + 0x60 has its high bit set exactly when byte & 0x7f >= 0x20.
+        let atLeastSpace = (word & lows) &+ 0x6060_6060_6060_6060
+        // A DEL is a zero byte of word ^ 0x7f7f…: (x & 0x7f) + 0x7f sets the high bit unless x is 0.
+        let delete = word ^ lows
+        let notDelete = ((delete & lows) &+ lows) | delete
+        return (~atLeastSpace | ~notDelete | word) & highs
+    }
+
     /// The first position at or after `start` whose 8-byte word could hold a byte below `limit`
     /// (at most 128), a DEL (0x7f) or a non-ASCII byte; the words before it hold none. The
     /// caller walks on byte by byte from there.

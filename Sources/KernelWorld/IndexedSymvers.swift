@@ -50,6 +50,7 @@ struct IndexedSymvers: Sendable {
         hashes.reserveCapacity(file.bytes.count / 48)
         let scanned = file.bytes.withUnsafeBufferPointer { all -> Bool in
             let end = all.count
+            let raw = UnsafeRawBufferPointer(all)
             guard end < Int(Int32.max) else { return false }
             var position = 0
             var number: Int32 = 0
@@ -59,24 +60,47 @@ struct IndexedSymvers: Sendable {
                 // Up to 5 tab-separated fields; a sixth, a control byte or non-ASCII is not the fast path.
                 var fields: (Int, Int, Int, Int, Int, Int) = (lineStart, 0, 0, 0, 0, 0)
                 var count = 1
-                while position < end {
-                    let byte = all[position]
-                    if byte == UInt8(ascii: "\n") { break }
-                    if byte == UInt8(ascii: "\t") {
+                var lineEnd = end
+                scanning: while position < end {
+                    // Eight bytes at a time: the exact positions of the bytes below 0x20, DEL and
+                    // non-ASCII in the word (ByteScanning.specialBytes), then each of those in order.
+                    var special: UInt64
+                    let word: UInt64
+                    if position + 8 <= end {
+                        word = raw.loadUnaligned(fromByteOffset: position, as: UInt64.self)
+                        special = ByteScanning.specialBytes(word)
+                    } else {
+                        var tail: UInt64 = 0
+                        for offset in 0..<(end - position) { tail |= UInt64(all[position + offset]) << (8 * offset) }
+                        // Bytes past the end read as a newline: the line ends with the file.
+                        for offset in (end - position)..<8 { tail |= UInt64(UInt8(ascii: "\n")) << (8 * offset) }
+                        word = tail
+                        special = ByteScanning.specialBytes(word)
+                    }
+                    while special != 0 {
+                        let shift = special.trailingZeroBitCount &- 7
+                        let at = position + shift / 8
+                        let byte = UInt8(truncatingIfNeeded: word >> UInt64(shift))
+                        if byte == UInt8(ascii: "\n") {
+                            lineEnd = min(at, end)
+                            position = lineEnd
+                            break scanning
+                        }
+                        guard byte == UInt8(ascii: "\t") else { return false }
                         switch count {
-                        case 1: fields.1 = position + 1
-                        case 2: fields.2 = position + 1
-                        case 3: fields.3 = position + 1
-                        case 4: fields.4 = position + 1
+                        case 1: fields.1 = at + 1
+                        case 2: fields.2 = at + 1
+                        case 3: fields.3 = at + 1
+                        case 4: fields.4 = at + 1
                         default: return false
                         }
                         count += 1
-                    } else if byte < 0x20 || byte >= 0x7f {
-                        return false
+                        special &= special &- 1
                     }
-                    position += 1
+                    position += 8
                 }
-                let lineEnd = position
+                position = min(position, end)
+                lineEnd = min(lineEnd, position)
                 guard count == 4 || count == 5 else { return false }
                 let crcEnd = fields.1 - 1, symbolEnd = fields.2 - 1, ownerEnd = fields.3 - 1
                 let kindEnd = count == 5 ? fields.4 - 1 : lineEnd

@@ -119,4 +119,44 @@ struct FastPathTests {
         let table = try ExportTable(parsing: "0x1\ta\tNS\tvmlinux\tEXPORT_SYMBOL\n", file: "s")
         #expect(table.lookup("a").unique?.namespace == "NS")
     }
+
+    @Test("specialBytes marks exactly the bytes below 0x20, DEL and non-ASCII, in every position of a word")
+    func specialBytesExact() {
+        for position in 0..<8 {
+            for value in 0...255 {
+                var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: 8)
+                bytes[position] = UInt8(value)
+                // The neighbours vary too: the byte below, and one of each kind around it.
+                if position > 0 { bytes[position - 1] = UInt8((value + 0x7f) & 0xff) }
+                let word = bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+                var expected: UInt64 = 0
+                for (index, byte) in bytes.enumerated() where byte < 0x20 || byte >= 0x7f {
+                    expected |= 0x80 << (8 * UInt64(index))
+                }
+                #expect(ByteScanning.specialBytes(word) == expected, "byte 0x\(String(value, radix: 16)) at \(position)")
+            }
+        }
+    }
+
+    @Test("Module.symvers lines of every length, with and without a final newline, give the same exports on both paths")
+    func symversLineLengths() throws {
+        for length in 1...24 {
+            let name = String(repeating: "s", count: length)
+            for final in ["", "\n"] {
+                let text = "0x1\t\(name)\tvmlinux\tEXPORT_SYMBOL\t\n0x12345678\tx\(name)\tdrivers/cdrom/cdrom\tEXPORT_SYMBOL_GPL" + final
+                let fast = try #require(IndexedSymvers(file: TextFile(name: "s", text: text)), "\(text.debugDescription)")
+                let general = try ExportTable(parsing: Self.crlf(text), file: "s")
+                for symbol in [name, "x" + name] {
+                    #expect(fast.exports(of: symbol) == general.exports(of: symbol), "\(text.debugDescription)")
+                }
+                #expect(fast.count == 2)
+                // A refused byte anywhere in the name leaves the fast path.
+                for refused: UInt8 in [0x01, 0x0d, 0x7f, 0xc3] {
+                    var bytes = Array(text.utf8)
+                    bytes[4 + length / 2] = refused
+                    #expect(IndexedSymvers(file: TextFile(name: "s", text: String(decoding: bytes, as: UTF8.self))) == nil)
+                }
+            }
+        }
+    }
 }
