@@ -115,11 +115,7 @@ struct BadInputTests {
     @Test("a bad input module is reported before a bad kallsyms", arguments: ["plan", "build", "convert", "check"])
     func inputErrorBeforeKallsymsError(command: String) throws {
         let kallsyms = try file("kallsyms", "ffffffff81000000 T _stext\nthis is not a kallsyms line\n")
-        let input = try file("notelf.ko", "not an ELF file\n")
-        var arguments = [command, input, "-b", Repository.world, "--kallsyms", kallsyms]
-        if command == "build" { arguments += ["-o", temporary.appendingPathComponent("out").path] }
-        if command == "convert" { arguments += ["-o", temporary.appendingPathComponent("out.ko").path] }
-        let result = try runProcess(Repository.executable, arguments)
+        let result = try runProcess(Repository.executable, try notELFCommandLine(command, kallsyms: kallsyms))
         if command == "check" {
             // check reports an unreadable module and goes on, so both errors come, in reading order.
             let lines = result.stderr.split(separator: "\n")
@@ -129,8 +125,9 @@ struct BadInputTests {
             expectOneLineError(result, mentioning: ["notelf.ko"])
             #expect(!result.stderr.contains("kallsyms"), "\(result.stderr)")
         }
-        #expect(!FileManager.default.fileExists(atPath: temporary.appendingPathComponent("out").path))
-        #expect(!FileManager.default.fileExists(atPath: temporary.appendingPathComponent("out.ko").path))
+        for output in ["out", "out.ko"] {
+            #expect(!FileManager.default.fileExists(atPath: temporary.appendingPathComponent(output).path))
+        }
     }
 
     // Not check: it reports an unreadable module and goes on with the others, so it reads the
@@ -139,12 +136,21 @@ struct BadInputTests {
     func inputErrorDoesNotWaitForKallsyms(command: String) throws {
         let fifo = temporary.appendingPathComponent("kallsyms-fifo-\(command)").path
         #expect(mkfifo(fifo, 0o600) == 0)
-        let input = try file("notelf.ko", "not an ELF file\n")
-        var arguments = [command, input, "-b", Repository.world, "--kallsyms", fifo]
-        if command == "build" { arguments += ["-o", temporary.appendingPathComponent("out").path] }
-        if command == "convert" { arguments += ["-o", temporary.appendingPathComponent("out.ko").path] }
-        let result = try runProcess(Repository.executable, arguments)
+        let result = try runProcess(Repository.executable, try notELFCommandLine(command, kallsyms: fifo))
         expectOneLineError(result, mentioning: ["notelf.ko"])
+    }
+
+    /// `command` run on a file that is not ELF (notelf.ko) against the fixture world with the given
+    /// kallsyms; build writes to out/ and convert to out.ko in the temporary directory.
+    func notELFCommandLine(_ command: String, kallsyms: String) throws -> [String] {
+        let input = try file("notelf.ko", "not an ELF file\n")
+        var arguments = [command, input, "-b", Repository.world, "--kallsyms", kallsyms]
+        switch command {
+        case "build": arguments += ["-o", temporary.appendingPathComponent("out").path]
+        case "convert": arguments += ["-o", temporary.appendingPathComponent("out.ko").path]
+        default: break
+        }
+        return arguments
     }
 
     @Test("an error found while kallsyms is still being read does not wait for it (a FIFO nobody writes)")
