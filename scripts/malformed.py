@@ -111,6 +111,44 @@ def elf_kinds(m):
     return kinds
 
 
+def compressed_kinds():
+    """(kind, bytes, word) for compressed livepatches, from the committed Fixtures/compressed files
+    (made with kbuild's xz, zstd and gzip commands; docs/robustness.md)."""
+    import lzma
+    kinds = []
+    for suffix, name in (("xz", "xz"), ("zst", "zstd"), ("gz", "gzip")):
+        data = open(os.path.join(REPO, f"Fixtures/compressed/lp_cdrom.ko.{suffix}"), "rb").read()
+        corrupt = bytearray(data)
+        for i in range(len(data) // 3, len(data) // 3 + 64):
+            corrupt[i] ^= 0x5A
+        kinds.append((f"{name}-truncated", data[:len(data) // 2], "cannot decompress"))
+        kinds.append((f"{name}-corrupt", bytes(corrupt), "cannot decompress"))
+        kinds.append((f"{name}-magic-only", data[:6 if suffix == "xz" else 4 if suffix == "zst" else 2],
+                      "cannot decompress"))
+    kinds.append(("xz-of-text", lzma.compress(b"not a module\n" * 50, format=lzma.FORMAT_XZ, check=lzma.CHECK_CRC32),
+                  "not an ELF file"))
+    return kinds
+
+
+def compressed_world(work):
+    """A copy of Fixtures/world whose cdrom module is a cdrom.ko.xz that depmod indexed, then cut
+    in half."""
+    import lzma
+    root = os.path.join(work, "world-truncated-xz")
+    shutil.copytree(WORLD, root, symlinks=True)
+    moddir = os.path.join(root, "lib/modules/6.1.0-56-amd64")
+    cdrom = os.path.join(moddir, "kernel/drivers/cdrom/cdrom.ko")
+    packed = lzma.compress(open(cdrom, "rb").read(), format=lzma.FORMAT_XZ, check=lzma.CHECK_CRC32)
+    os.unlink(cdrom)
+    with open(cdrom + ".xz", "wb") as f:
+        f.write(packed)
+    depmod = shutil.which("depmod") or "/usr/sbin/depmod"
+    subprocess.run([depmod, "-b", root, "6.1.0-56-amd64"], check=True)
+    with open(cdrom + ".xz", "wb") as f:
+        f.write(packed[:len(packed) // 2])
+    return root, cdrom + ".xz"
+
+
 def sha(path):
     if os.path.islink(path) or not os.path.isfile(path):
         return None
@@ -250,6 +288,23 @@ def main():
             with open(path, "wb") as f:
                 f.write(data)
             runner.elf_input(kind, path, word)
+
+        for kind, data, word in compressed_kinds():
+            suffix = {"xz": "xz", "zstd": "zst", "gzip": "gz"}[kind.split("-")[0]]
+            path = os.path.join(inputs, f"{kind}.ko.{suffix}")
+            with open(path, "wb") as f:
+                f.write(data)
+            runner.elf_input(kind, path, word)
+        world, bad_cdrom = compressed_world(work)
+        out = os.path.join(work, "out", "world-module-xz-truncated")
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        for command, argv, outputs in (
+                ("plan", ["plan", FIXTURE, "-b", world], []),
+                ("build", ["build", FIXTURE, "-b", world, "-o", out + ".d"], [out + ".d"]),
+                ("convert", ["convert", FIXTURE, "-b", world, "-o", out + ".ko"], [out + ".ko"]),
+                ("check", ["check", runner.converted, "-b", world], [])):
+            runner.run("world-module-xz-truncated", command, argv, ["cdrom.ko"], outputs,
+                       [bad_cdrom, FIXTURE, runner.converted], word="cannot decompress")
 
         directory = os.path.join(inputs, "directory.ko")
         os.makedirs(directory, exist_ok=True)

@@ -154,6 +154,7 @@ struct PlanningContext {
         var plan = Plan(input: file, patch: patchName, metadata: patch.source.rawValue, replace: patch.replace,
                         parts: parts, references: references.sorted(), relocations: accounts.sorted { $0.section < $1.section },
                         diagnostics: dedupe(diagnostics).enumerated().sorted { ($0.element.severity, $0.offset) < ($1.element.severity, $1.offset) }.map(\.element))
+        plan.target = input.target
         for (section, role) in roles.enumerated() where role == .content {
             let parts = ownership.plumbing.contains(section) ? Set(0..<usedObjects.count) : ownership.partsCarrying(section: section)
             if !parts.isEmpty { plan.carriers[section] = parts }
