@@ -79,7 +79,7 @@ package enum KernelName: Sendable {
 
 /// Why a name is not one the kernel and kbuild produce; `description` is the middle of a
 /// diagnostic: "'lp$(id)m' contains '$'".
-package struct NameProblem: Sendable, Equatable, CustomStringConvertible {
+package struct NameProblem: Error, Sendable, Equatable, CustomStringConvertible {
     package enum Issue: Sendable, Equatable {
         case empty
         case character(Unicode.Scalar)
