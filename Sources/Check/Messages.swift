@@ -11,14 +11,6 @@ enum Messages {
         "no livepatch=Y, so the kernel refuses to enable the patch (\"module %s is not marked as a livepatch module\"); add MODULE_INFO(livepatch, \"Y\") to the source"
     }
 
-    static func nameTooLong(_ name: String, where place: String) -> String {
-        "module name '\(name)' in \(place) is \(name.utf8.count) bytes, longer than the kernel's 55 (MODULE_NAME_LEN - 1); shorten the livepatch's name"
-    }
-
-    static func nameHasDot(_ name: String, where place: String) -> String {
-        "module name '\(name)' in \(place) contains '.', which ends the object name in '.klp.sym.OBJECT.SYMBOL,POS'; rename the module"
-    }
-
     static func namesDisagree(modinfo: String?, thisModule: String?) -> String {
         "modinfo name=\(modinfo.map { "'\($0)'" } ?? " is missing") but .gnu.linkonce.this_module says \(thisModule.map { "'\($0)'" } ?? "nothing"); the kernel uses one and kmod the other, so rebuild the module so that both agree"
     }

@@ -70,19 +70,11 @@ enum ModuleFormatRules {
         }
     }
 
-    /// `.modinfo name=` and `struct module.name` fit `MODULE_NAME_LEN`, have no '.', and agree.
+    /// `.modinfo name=` and `struct module.name` agree. That each is a kbuild name (at most 55
+    /// characters of `[A-Za-z0-9_]`) is checked when the module is read (`InputNames`): a module
+    /// with any other name is refused, not reported.
     private static func checkNames(_ module: CheckedModule, into findings: inout FindingList) {
         let modinfoName = module.modinfo.value("name")
-        for (name, place, location) in [(modinfoName, "modinfo name=", ".modinfo"),
-                                        (module.thisModuleName, ".gnu.linkonce.this_module", ".gnu.linkonce.this_module")] {
-            guard let name else { continue }
-            if name.utf8.count > ObjectName.maximumLength {
-                findings.add(.moduleName, module.file, location, Messages.nameTooLong(name, where: place))
-            }
-            if name.contains(".") {
-                findings.add(.moduleName, module.file, location, Messages.nameHasDot(name, where: place))
-            }
-        }
         // modpost writes name= since v5.3 (MODULE_INFO(name, KBUILD_MODNAME) in <module>.mod.c); older
         // modules have none, and a module without .gnu.linkonce.this_module does not load at all.
         if let modinfoName, let thisModuleName = module.thisModuleName, modinfoName != thisModuleName {

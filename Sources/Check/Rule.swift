@@ -14,10 +14,6 @@ package struct Rule: Sendable, Hashable {
     /// "module %s is not marked as a livepatch module".
     package static let modinfoLivepatch = Rule(id: "modinfo-livepatch", severity: .error,
         summary: "`.modinfo` has `livepatch=Y`")
-    /// `MODULE_NAME_LEN` (56 on 64-bit): at most 55 characters; no `.` because the kernel parses
-    /// `.klp.sym.%55[^.]`.
-    package static let moduleName = Rule(id: "module-name", severity: .error,
-        summary: "the module name is at most 55 characters and has no '.'")
     /// `struct module.name` (offset 24 of `.gnu.linkonce.this_module`) is what the kernel uses;
     /// `.modinfo name=` is what kmod and depmod use.
     package static let moduleNameMismatch = Rule(id: "module-name-mismatch", severity: .error,
@@ -135,7 +131,7 @@ package struct Rule: Sendable, Hashable {
 
     /// Every rule, in the order of the documentation.
     package static let all: [Rule] = [
-        modinfoLivepatch, moduleName, moduleNameMismatch, klpRelaName, klpSymName, klpRelaSection,
+        modinfoLivepatch, moduleNameMismatch, klpRelaName, klpSymName, klpRelaSection,
         klpRelaSymbol, livepatchSymbolInOrdinaryRela, klpRelaObject,
         vmlinuxSymbolInModuleRela, moduleSymbolInVmlinuxRela, staticKey, staticCall,
         klpSymbolMissing, klpSymbolAmbiguous, klpSymbolPosition, klpCRC, patchedFunction, noSymbolOrder,

@@ -26,6 +26,8 @@ package enum LivepatchReader {
                 throw LivepatchError.malformed(file, ".modinfo", problem)
             }
             let modinfo = ModuleInfo(bytes: modinfoBytes)
+            let thisModuleName = try elf.section(named: ThisModule.sectionName).flatMap { ThisModule.name(in: try elf.contents(of: $0)) }
+            let name = try InputNames.moduleName(file: file, modinfo: modinfo, thisModuleName: thisModuleName)
             guard modinfo.isLivepatch || !requireLivepatchMarker else { throw LivepatchError.notLivepatch(file) }
             var versions: [ModuleVersion] = []
             if let section = elf.section(named: "__versions") {
@@ -47,16 +49,16 @@ package enum LivepatchReader {
                 }
                 relocationSections.append(RelocationSection(section: section, targetIndex: section.info, entries: entries))
             }
-            let fallbackName = String(file.split(separator: "/").last ?? Substring(file))
-                .replacingSuffix(".ko")
+            try InputNames.symbolsAndSections(file: file, sections: elf.sections, symbols: elf.symbols)
             let contents = SectionContents(elf: elf)
             let dwarf = try elf.structLayouts(named: KlpLayout.structNames + KlpBuildLayout.structNames)
             let metadata = KlpMetadataReader(file: file, sections: elf.sections, symbols: elf.symbols,
                                              relocationSections: relocationSections, contents: contents,
                                              hasDWARF: elf.hasDWARF, dwarf: dwarf)
             let patch = try metadata.read()
+            try InputNames.patch(file: file, patch)
             return LivepatchModule(
-                file: file, name: modinfo.value("name") ?? fallbackName, modinfo: modinfo, versions: versions,
+                file: file, name: name, modinfo: modinfo, versions: versions,
                 sections: elf.sections, symbols: elf.symbols, relocationSections: relocationSections, patch: patch)
         } catch let error as LivepatchError {
             throw error
@@ -80,11 +82,5 @@ final class SectionContents {
         let bytes = try elf.contents(of: elf.sections[index])
         cache[index] = bytes
         return bytes
-    }
-}
-
-extension String {
-    func replacingSuffix(_ suffix: String) -> String {
-        hasSuffix(suffix) ? String(dropLast(suffix.count)) : self
     }
 }

@@ -54,8 +54,8 @@ struct PlanningContext {
             }
             objects.append(name)
             let partName = name.isVmlinux ? patchName : "\(patchName)__\(name)"
-            if !input.wholeModule && (partName.count > ObjectName.maximumLength || partName.contains(".")) {
-                fail("part-name", nil, "part name '\(partName)' is longer than 55 characters or contains '.', which the kernel's module name (MODULE_NAME_LEN 56) cannot hold; shorten the livepatch's module name")
+            if !input.wholeModule, let problem = KernelName.module.problem(in: partName) {
+                fail("part-name", nil, "part name \(problem), which the kernel's module name (MODULE_NAME_LEN 56) cannot hold; shorten the livepatch's module name (\(problem.rule))")
             }
             partNames.append(partName)
             if name.isVmlinux { mainPart = objects.count - 1 }

@@ -30,6 +30,14 @@ struct CheckFixtureTests {
         }
     }
 
+    @Test("a module whose name kbuild would never produce is refused when it is read, with one line", arguments: CheckFixtures.refused)
+    func fixtureIsRefused(fixture: CheckFixtures.Fixture) throws {
+        let error = #expect(throws: CheckError.self) { try CheckedModule.read(path: CheckFixtures.path(fixture.file)) }
+        #expect(error?.kind == .unreadable)
+        #expect(error?.message.hasPrefix("\(fixture.file): \(fixture.rule)") == true, "\(String(describing: error))")
+        #expect(error?.message.contains("\n") == false)
+    }
+
     @Test("every rule has a fixture, except the ones only the world can break")
     func everyRuleHasAFixture() {
         let covered = Set(CheckFixtures.all.map(\.rule))
@@ -114,7 +122,7 @@ struct CheckFixtureTests {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try CheckFixtures.generate(into: directory)
-        for fixture in CheckFixtures.all {
+        for fixture in CheckFixtures.all + CheckFixtures.refused {
             #expect(FileManager.default.contents(atPath: "\(directory)/\(fixture.file)")
                     == FileManager.default.contents(atPath: CheckFixtures.path(fixture.file)),
                     "\(fixture.file) differs from what the generator writes; run Fixtures/check/make.sh")

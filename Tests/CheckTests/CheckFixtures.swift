@@ -35,10 +35,6 @@ enum CheckFixtures {
                 change: "`livepatch=Y` removed from `.modinfo`") { image in
             try image.editModinfo { $0.removeAll { $0 == "livepatch=Y" } }
         },
-        Fixture(rule: "module-name", file: "module-name.ko", base: cdromPart, partners: [],
-                change: "module name `lp_cdrom__cdrom.v2` (with a '.') in both `.modinfo` and `.gnu.linkonce.this_module`") { image in
-            try image.rename(module: "lp_cdrom__cdrom.v2")
-        },
         Fixture(rule: "module-name-mismatch", file: "module-name-mismatch.ko", base: cdromPart, partners: [],
                 change: "`.gnu.linkonce.this_module` says `lp_cdrom_cdrom`, `.modinfo` still `name=lp_cdrom__cdrom`") { image in
             try image.setThisModuleName("lp_cdrom_cdrom")
@@ -185,12 +181,30 @@ enum CheckFixtures {
 
     /// Writes every fixture into `directory` (the committed folder when recording).
     static func generate(into output: String) throws {
-        for fixture in all {
+        for fixture in all + refused {
             var image = try ELFImage(reading: try ELFFile(path: base(fixture.base)))
             try fixture.make(&image)
             try ELFWriter.write(image, to: "\(output)/\(fixture.file)", inputs: [base(fixture.base)])
         }
     }
+
+    /// Modules `check` refuses when it reads them (exit 1, one line naming the field and the
+    /// character), as plan, build and convert do: `rule` is the start of the message after the
+    /// file name.
+    static let refused: [Fixture] = [
+        Fixture(rule: ".modinfo: error: module name 'lp_cdrom__cdrom.v2' contains '.'", file: "module-name.ko", base: cdromPart,
+                partners: [], change: "module name `lp_cdrom__cdrom.v2` (with a '.') in both `.modinfo` and `.gnu.linkonce.this_module`") { image in
+            try image.rename(module: "lp_cdrom__cdrom.v2")
+        },
+        Fixture(rule: ".modinfo: error: module name 'lp$(id)m__cdrom' contains '$'", file: "module-name-shell.ko", base: cdromPart,
+                partners: [], change: "module name `lp$(id)m__cdrom` in both `.modinfo` and `.gnu.linkonce.this_module` (the policy would run `id` as root)") { image in
+            try image.rename(module: "lp$(id)m__cdrom")
+        },
+        Fixture(rule: ".gnu.linkonce.this_module: error: module name 'lp_cdrom\\ncdrom' contains a newline", file: "module-name-newline.ko",
+                base: cdromPart, partners: [], change: "`.gnu.linkonce.this_module` says `lp_cdrom\\ncdrom` (a newline), `.modinfo` still `name=lp_cdrom__cdrom`") { image in
+            try image.setThisModuleName("lp_cdrom\ncdrom")
+        },
+    ]
 
     /// The CRC Module.symvers of the world gives `cdrom_check_events`.
     static func cdromCheckEventsCRC() throws -> UInt32 {
