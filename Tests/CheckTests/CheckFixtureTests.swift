@@ -52,6 +52,7 @@ struct CheckFixtureTests {
         ("klp-struct-relocation-object-funcs.ko", [".data.objs+0x8: error: struct klp_object[0].funcs (offset 8) has no relocation"]),
         ("klp-struct-relocation-func-old-name.ko", [".data.funcs+0x0: error: struct klp_func[0].old_name (offset 0) of object 'cdrom' has no relocation"]),
         ("klp-struct-relocation-func-new-func.ko", [".data.funcs+0x8: error: struct klp_func[0].new_func (offset 8) of object 'cdrom' has no relocation"]),
+        ("klp-struct-relocation-klpbuild-new-func.ko", [".init.klp_funcs+0x8: error: struct klp_func_ext[0].new_func (offset 8) of object 'cdrom' has no relocation"]),
         ("klp-struct-relocation-issue15.ko", [".data+0x0: error: struct klp_patch.mod (offset 0)", ".data+0x8: error: struct klp_patch.objs (offset 8)"]),
     ])
     func structPointerFindings(file: String, expected: [String]) throws {

@@ -203,6 +203,10 @@ enum CheckFixtures {
                 change: "the relocation of `klp_func[0].new_func` (`.rela.data.funcs` +8, `livepatch_cdrom_sysctl_info`) removed") { image in
             _ = try image.removeFirstRelocation(in: ".rela.data.funcs") { $0.offset == 8 }
         },
+        Fixture(rule: "klp-struct-relocation", file: "klp-struct-relocation-klpbuild-new-func.ko", base: "lp_klpbuild__cdrom", partners: [],
+                change: "klp-build metadata: the relocation of `klp_func_ext[0].new_func` (`.rela.init.klp_funcs` +8, `livepatch_klpbuild_cdrom_sysctl_info`) removed") { image in
+            _ = try image.removeFirstRelocation(in: ".rela.init.klp_funcs") { $0.offset == 8 }
+        },
         Fixture(rule: "klp-struct-relocation", file: "klp-struct-relocation-issue15.ko", base: "lp_nodatasections__cdrom", partners: [],
                 change: "issue 15's part: `.rela.data` keeps 2 of its 6 relocations (klp_func's), as `build` wrote it before the fix") { image in
             for offset: UInt64 in [0x0, 0x8, 0xe0, 0xe8] {
