@@ -40,16 +40,7 @@ package enum LivepatchReader {
         let metadata: KlpMetadataReader
 
         func module() throws(LivepatchError) -> LivepatchModule {
-            let patch: KlpPatch
-            do {
-                patch = try metadata.read()
-            } catch let error as LivepatchError {
-                throw error
-            } catch let error as ELFError {
-                throw .elf(error.naming(file))
-            } catch {
-                throw .malformed(file, "ELF", "\(error)")
-            }
+            let patch = try LivepatchReader.naming(file) { try metadata.read() }
             let fallbackName = String(file.split(separator: "/").last ?? Substring(file)).replacingSuffix(".ko")
             return LivepatchModule(
                 file: file, name: modinfo.value("name") ?? fallbackName, modinfo: modinfo, versions: versions,
@@ -68,7 +59,7 @@ package enum LivepatchReader {
         guard elf.fileType == ELFFile.relocatable else {
             throw .malformed(file, "ELF header", "not a kernel module (e_type \(elf.fileType), expected ET_REL); pass the .ko file")
         }
-        do {
+        return try naming(file) {
             let modinfoBytes = try elf.section(named: ".modinfo").map { try elf.contents(of: $0) } ?? []
             if let problem = ModuleInfo.problem(in: modinfoBytes) {
                 throw LivepatchError.malformed(file, ".modinfo", problem)
@@ -101,6 +92,13 @@ package enum LivepatchReader {
                                              hasDWARF: elf.hasDWARF, dwarf: dwarf)
             return Opened(file: file, modinfo: modinfo, versions: versions, elf: elf,
                           relocationSections: relocationSections, metadata: metadata)
+        }
+    }
+
+    /// Runs `body`, turning what it throws into a `LivepatchError` that names the file.
+    private static func naming<T>(_ file: String, _ body: () throws -> T) throws(LivepatchError) -> T {
+        do {
+            return try body()
         } catch let error as LivepatchError {
             throw error
         } catch let error as ELFError {
