@@ -31,8 +31,8 @@ package struct KlpPointerGap: Sendable, Equatable {
 /// to the right kind of target.
 ///
 /// Unlike `KlpMetadataReader`, the audit does not need the pointers to find the structs: the
-/// `struct klp_patch` is found through `.mod = THIS_MODULE` or, when that relocation is missing,
-/// through the argument of the `klp_enable_patch()` call. Arrays end where the kernel stops reading
+/// `struct klp_patch` is the one `read()` found through `.mod = THIS_MODULE` or, when that fails,
+/// the argument of the `klp_enable_patch()` call. Arrays end where the kernel stops reading
 /// them (`klp_for_each_object_static`, `klp_for_each_func_static`: the first entry with no pointer
 /// and no sympos set). Element sizes: DWARF, else what `KlpMetadataReader` derived, else
 /// `KlpLayout.knownSizes`; without any, only the first entry of an array is checked.
@@ -154,20 +154,13 @@ struct KlpStructAuditor {
         }
     }
 
-    /// `struct klp_patch`: through `.mod = THIS_MODULE`, else the argument of `klp_enable_patch()`.
+    /// `struct klp_patch`, when `read()` could not find it: the argument of the `klp_enable_patch()`
+    /// call, else the one relocation to `__this_module` in writable data (`.mod = THIS_MODULE`).
+    /// A module that never calls `klp_enable_patch()` has no static klp_patch to audit.
     private func locatePatch(layout: KlpLayout) -> Location? {
-        if let thisModule = symbols.firstIndex(where: { $0.name == "__this_module" }) {
-            for table in reader.relocationSections where !table.section.flags.contains(.relaLivepatch) {
-                let patched = sections[table.targetIndex]
-                guard patched.flags.contains(.write), patched.name != ".gnu.linkonce.this_module" else { continue }
-                if let entry = table.entries.first(where: { $0.symbolIndex == thisModule && $0.offset >= layout.patchMod }) {
-                    return Location(section: table.targetIndex, offset: entry.offset - layout.patchMod)
-                }
-            }
-        }
-        // `mov $patch, %edi` (R_X86_64_32S) then `call klp_enable_patch` (R_X86_64_PLT32): the last
-        // relocation to writable data before the call, within the same basic block's few bytes.
         guard let enable = symbols.firstIndex(where: { $0.name == "klp_enable_patch" }) else { return nil }
+        // `mov $patch, %rdi` (R_X86_64_32S) then `call`/`jmp klp_enable_patch` (R_X86_64_PLT32): the
+        // last relocation to writable data in the few bytes before the call.
         for table in reader.relocationSections where sections[table.targetIndex].flags.contains(.executable) {
             for call in table.entries where call.symbolIndex == enable {
                 let argument = table.entries
@@ -178,7 +171,16 @@ struct KlpStructAuditor {
                 if let argument { return argument }
             }
         }
-        return nil
+        guard let thisModule = symbols.firstIndex(where: { $0.name == "__this_module" }) else { return nil }
+        var candidates: [Location] = []
+        for table in reader.relocationSections where !table.section.flags.contains(.relaLivepatch) {
+            let patched = sections[table.targetIndex]
+            guard patched.flags.contains(.write), patched.name != ".gnu.linkonce.this_module" else { continue }
+            for entry in table.entries where entry.symbolIndex == thisModule && entry.offset >= layout.patchMod {
+                candidates.append(Location(section: table.targetIndex, offset: entry.offset - layout.patchMod))
+            }
+        }
+        return candidates.count == 1 ? candidates[0] : nil
     }
 
     // MARK: klp-build metadata
