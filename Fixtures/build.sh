@@ -15,13 +15,14 @@
 #
 # env: KDIR  kernel build dir (default /usr/src/linux-headers-6.1.0-56-amd64)
 #      KVER  used only for the default KDIR (default 6.1.0-56-amd64)
+#      OUT   output directory (default Fixtures/modules; 6.12: OUT=Fixtures/modules-6.12)
 #      CC    passed to kbuild if set (the headers expect gcc-12)
 set -euo pipefail
 FIX=$(cd "$(dirname "$0")" && pwd)
 KVER=${KVER:-6.1.0-56-amd64}
 KDIR=${KDIR:-/usr/src/linux-headers-$KVER}
 SRC=$FIX/src
-OUT=$FIX/modules
+OUT=${OUT:-$FIX/modules}
 MAPPED=/klp-split/Fixtures/src
 
 say() { printf '[build] %s\n' "$*"; }

@@ -25,6 +25,8 @@ package struct CheckedModule: Sendable {
     /// The klp_patch/klp_object description; nil when `patchProblem` says why it could not be read.
     package let patch: KlpPatch?
     package let patchProblem: String?
+    /// Pointers of the klp structs that no relocation fills in (`KlpStructAudit`).
+    package var structGaps: [KlpPointerGap] = []
 
     package init(file: String, sections: [Section], symbols: [Symbol], relocationSections: [RelocationSection],
                  modinfo: ModuleInfo, versions: [ModuleVersion], thisModuleName: String?,
@@ -71,17 +73,31 @@ package struct CheckedModule: Sendable {
             try InputNames.symbolsAndSections(file: file, sections: elf.sections, symbols: elf.symbols)
             var patch: KlpPatch?
             var patchProblem: String?
+            var audit = KlpStructAudit.empty
+            var problem: LivepatchError?
             do {
-                patch = try LivepatchReader.read(path: path, displayName: file, requireLivepatchMarker: false).patch
+                let inspection = try LivepatchReader.inspect(path: path, displayName: file)
+                patch = inspection.module?.patch
+                audit = inspection.audit
+                problem = inspection.problem
             } catch where error.kind == .invalidName {
                 throw error
             } catch {
-                let prefix = "\(file): "
-                patchProblem = error.message.hasPrefix(prefix) ? String(error.message.dropFirst(prefix.count)) : error.message
+                problem = error
             }
-            return CheckedModule(file: file, sections: elf.sections, symbols: elf.symbols,
-                                 relocationSections: relocationSections, modinfo: modinfo, versions: versions,
-                                 thisModuleName: thisModuleName, patch: patch, patchProblem: patchProblem)
+            // a name klp-split could not emit safely is refused when read (exit 1), not a finding
+            if let problem, problem.kind == .invalidName { throw problem }
+            if let problem {
+                let prefix = "\(file): "
+                patchProblem = problem.message.hasPrefix(prefix) ? String(problem.message.dropFirst(prefix.count)) : problem.message
+            }
+            // A lost klp_object.name is reported once (klp-struct-relocation); the other rules see the object meant.
+            for (index, name) in audit.intendedNames.sorted(by: { $0.key < $1.key }) { patch = patch?.naming(object: index, name) }
+            var module = CheckedModule(file: file, sections: elf.sections, symbols: elf.symbols,
+                                       relocationSections: relocationSections, modinfo: modinfo, versions: versions,
+                                       thisModuleName: thisModuleName, patch: patch, patchProblem: patchProblem)
+            module.structGaps = audit.gaps
+            return module
         } catch let error as CheckError {
             throw error
         } catch let error as LivepatchError {

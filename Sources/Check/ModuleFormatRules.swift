@@ -1,5 +1,6 @@
 import ELF
 import KernelWorld
+import Livepatch
 import Planner
 
 /// The livepatch ELF format of one module: `livepatch=Y`, the module name, and the names, flags
@@ -57,6 +58,9 @@ enum ModuleFormatRules {
         for symbol in module.symbols where symbol.sectionIndex == .livepatch && KlpSymbolName(symbol.name) == nil {
             findings.add(.klpSymName, file, symbol.name.isEmpty ? "symbol \(symbol.index)" : symbol.name,
                          Messages.badSymbolName(symbol.name))
+        }
+        for gap in module.structGaps {
+            findings.add(.klpStructRelocation, file, gap.location, Messages.structPointerGap(gap))
         }
         for table in module.ordinaryRelocationSections {
             var reported: Set<Int> = []

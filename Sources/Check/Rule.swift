@@ -43,6 +43,14 @@ package struct Rule: Sendable, Hashable {
     package static let klpRelaObject = Rule(id: "klp-rela-object", severity: .error,
         summary: "every `.klp.rela.<object>` names an object the module patches (or vmlinux)")
 
+    /// kernel/livepatch/core.c `klp_enable_patch()` (`!patch->mod || !patch->objs`: -EINVAL),
+    /// `klp_init_object()` (`!obj->funcs`), `klp_init_func()` (`!func->old_name`, `!func->new_func`),
+    /// `klp_is_module()` (a NULL `obj->name` is vmlinux): every pointer the kernel reads from
+    /// `struct klp_patch`, `klp_object`, `klp_func` (or klp-build's `_ext` structs) is relocated to the
+    /// right target. Issue 15: a part with 2 of its 6 relocations loaded with "Invalid argument".
+    package static let klpStructRelocation = Rule(id: "klp-struct-relocation", severity: .error,
+        summary: "every pointer member of klp_patch, klp_object and klp_func is covered by a relocation to the right target")
+
     // MARK: Kernel rules
 
     /// kernel/livepatch/core.c `klp_resolve_symbols()` (v5.8, ca376a937486): "invalid access to
@@ -132,7 +140,7 @@ package struct Rule: Sendable, Hashable {
     /// Every rule, in the order of the documentation.
     package static let all: [Rule] = [
         modinfoLivepatch, moduleNameMismatch, klpRelaName, klpSymName, klpRelaSection,
-        klpRelaSymbol, livepatchSymbolInOrdinaryRela, klpRelaObject,
+        klpRelaSymbol, livepatchSymbolInOrdinaryRela, klpRelaObject, klpStructRelocation,
         vmlinuxSymbolInModuleRela, moduleSymbolInVmlinuxRela, staticKey, staticCall,
         klpSymbolMissing, klpSymbolAmbiguous, klpSymbolPosition, klpCRC, patchedFunction, noSymbolOrder,
         implicitDependency, unexportedSymbol, unknownExport,

@@ -83,7 +83,8 @@ struct PlanningContext {
         let exportedSections = livepatchExportedSections()
         let ownership = Ownership.decide(livepatch: livepatch, roles: roles, roots: roots,
                                          exportedSections: exportedSections, mainPart: mainPart)
-        reportSharedState(ownership)
+        let unsplittable = checkDataSections(roles, ownership)
+        reportSharedState(ownership, except: unsplittable)
         checkPatchedFunctions(usedObjects)
 
         var references: [Reference] = []
@@ -208,8 +209,9 @@ struct PlanningContext {
         }
     }
 
-    private mutating func reportSharedState(_ ownership: Ownership) {
-        for (section, owner) in ownership.owners.sorted(by: { $0.key < $1.key }) {
+    /// Writable sections several parts use; `except` those `checkDataSections` refused already.
+    private mutating func reportSharedState(_ ownership: Ownership, except refused: Set<Int>) {
+        for (section, owner) in ownership.owners.sorted(by: { $0.key < $1.key }) where !refused.contains(section) {
             guard case .sharedState(let parts) = owner else { continue }
             let names = parts.sorted().map { partNames[$0] }.joined(separator: ", ")
             let symbol = livepatch.symbols.first { Int($0.sectionIndex.rawValue) == section && $0.type == .object }?.name
