@@ -55,7 +55,7 @@ let package = Package(
         .testTarget(name: "ELFTests", dependencies: ["ELF", "Decompression", "TestSupport"], resources: []),
         .testTarget(name: "KernelWorldTests", dependencies: ["KernelWorld", "ELF"]),
         .testTarget(name: "LivepatchTests", dependencies: ["Livepatch", "TestSupport"]),
-        .testTarget(name: "PlannerTests", dependencies: ["Planner"]),
+        .testTarget(name: "PlannerTests", dependencies: ["Planner", "ELF", "KernelWorld"]),
         .testTarget(name: "CheckTests", dependencies: ["Check", "ELF", "KernelWorld", "Livepatch", "Planner", "TestSupport"]),
         .testTarget(name: "KlpSplitCommandsTests", dependencies: ["KlpSplitCommands", "TestSupport", "CMalloc"], exclude: ["Golden"]),
     ]

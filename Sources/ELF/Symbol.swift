@@ -20,6 +20,19 @@ package struct Symbol: Sendable, Equatable {
 
     /// Defined in a real section of this file (not undefined, absolute, common or livepatch).
     package var isDefinedInSection: Bool { sectionIndex.isOrdinary && sectionIndex != .undefined }
+
+    /// A symbol as values, for readers and for tests that build synthetic inputs.
+    package init(index: Int, name: String, value: UInt64, size: UInt64, type: SymbolType,
+                 binding: SymbolBinding, other: UInt8 = 0, sectionIndex: SectionIndex) {
+        self.index = index
+        self.name = name
+        self.value = value
+        self.size = size
+        self.type = type
+        self.binding = binding
+        self.other = other
+        self.sectionIndex = sectionIndex
+    }
 }
 
 /// The type of a symbol (`ELF64_ST_TYPE`).

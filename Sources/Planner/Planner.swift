@@ -183,7 +183,9 @@ struct PlanningContext {
     private mutating func checkFunctionSections(_ roles: [SectionRole]) {
         // Functions by section and start address (aliases such as init_module share one).
         var functions: [Int: [UInt64: String]] = [:]
-        for symbol in livepatch.symbols where symbol.type == .function && symbol.isDefinedInSection && symbol.size > 0 {
+        let padding = FunctionPadding(livepatch.symbols)
+        for symbol in livepatch.symbols where symbol.type == .function && symbol.isDefinedInSection && symbol.size > 0
+            && !padding.isPadding(symbol) {
             let section = Int(symbol.sectionIndex.rawValue)
             if section < livepatch.sections.count, livepatch.sections[section].flags.contains(.executable) {
                 functions[section, default: [:]][symbol.value] = symbol.name

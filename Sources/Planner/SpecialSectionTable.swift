@@ -1,0 +1,36 @@
+import KernelWorld
+
+/// Entry sizes of the special sections of x86-64 modules, by the kernel version the livepatch was
+/// built for (its vermagic): a section's entries follow the code they describe, so a part keeps
+/// exactly the entries of its own code. Used when `sh_entsize` is 0, as it is for all of these.
+///
+/// Each row was read from the headers of a Debian kernel the harness boots
+/// (linux-headers-6.1.0-56-common, linux-headers-6.12.118+deb12-common):
+/// - include/asm-generic/bug.h `struct bug_entry` (relative pointers, verbose): 12;
+/// - arch/x86/include/asm/extable.h `struct exception_table_entry`: 12;
+/// - include/linux/jump_label.h `struct jump_entry` (relative): 16;
+/// - arch/x86/include/asm/alternative.h `struct alt_instr`: 12 in 6.1 (`u16 cpuid`), 14 in 6.12
+///   (`u32 ft_flags`, cpuid and flags, since v6.3: 5d1dd961e743 "x86/alternatives: Add
+///   alt_instr.flags"); `__packed` in both;
+/// - include/linux/static_call_types.h `struct static_call_site`: 8;
+/// - arch/x86/include/asm/paravirt_types.h `struct paravirt_patch_site`: 16 (6.1; gone by 6.12,
+///   whose paravirt patching uses `.altinstructions`);
+/// - `.smp_locks`, `.orc_unwind_ip`, `.return_sites`, `.retpoline_sites`, `.call_sites`,
+///   `.ibt_endbr_seal`, `.kcfi_traps`: one s32 each (4); `.orc_unwind`: arch/x86/include/asm/orc_types.h
+///   `struct orc_entry` (6); `__mcount_loc`, `__patchable_function_entries`: one pointer each (8).
+package enum SpecialSectionTable {
+    /// The table for a livepatch built for `version` (the 6.1 table when unknown).
+    package static func x86_64(for version: KernelVersion?) -> [String: UInt64] {
+        var table = v6_1
+        if let version, version >= KernelVersion(major: 6, minor: 3) { table[".altinstructions"] = 14 }
+        return table
+    }
+
+    /// x86-64, v6.1.
+    static let v6_1: [String: UInt64] = [
+        "__bug_table": 12, "__ex_table": 12, "__jump_table": 16, ".altinstructions": 12,
+        ".static_call_sites": 8, ".parainstructions": 16, ".smp_locks": 4, ".orc_unwind_ip": 4,
+        ".orc_unwind": 6, ".return_sites": 4, ".retpoline_sites": 4, ".call_sites": 4,
+        ".ibt_endbr_seal": 4, ".kcfi_traps": 4, "__mcount_loc": 8, "__patchable_function_entries": 8,
+    ]
+}
