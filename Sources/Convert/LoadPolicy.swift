@@ -8,7 +8,8 @@ import Planner
 /// kmod's modprobe honours `softdep`/`install`/`remove` (busybox's does not); x86 kernels before
 /// v6.3 lack `clear_relocate_add()` (commit 0c05e7bd2d01), so a module cannot be loaded again while a
 /// part holding klp relocations for it stays loaded ("Skipping invalid relocation target, existing
-/// value is nonzero"): the part must be disabled and removed before the module goes.
+/// value is nonzero"): the part must be disabled and removed before the module goes. The target
+/// kernel's version (`Plan.target`) decides; an unknown version gets the pre-6.3 rules.
 package enum LoadPolicy {
     /// Eager mode: every part, in an order that loads each part after the parts it needs.
     package static func loadOrder(_ plan: Plan) -> [String] {
@@ -42,7 +43,8 @@ package enum LoadPolicy {
             }.map { ModprobePolicy.Removal(part: $0.name, module: $0.object) })
         }
         do {
-            return try ModprobePolicy(patch: plan.patch, mainPart: plan.parts.first { $0.isMain }?.name, rules: rules)
+            return try ModprobePolicy(patch: plan.patch, mainPart: plan.parts.first { $0.isMain }?.name, rules: rules,
+                                      reloadHazard: plan.target?.hasReloadHazard ?? true)
         } catch {
             throw .inconsistent(plan.patch, "a name of the modprobe.d policy \(error)")
         }

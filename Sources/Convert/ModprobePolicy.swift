@@ -43,30 +43,44 @@ package struct ModprobePolicy: Sendable, Equatable {
     /// The part that patches vmlinux (named like the patch), when there is one.
     package let mainPart: String?
     package let rules: [Rule]
+    /// Whether the target kernel has the reload hazard (x86 before v6.3, no `clear_relocate_add()`;
+    /// `TargetKernel.hasReloadHazard`, true when unknown): only then does removing a patched module
+    /// take its part out first (`remove` rules). From v6.3 the kernel clears the part's klp
+    /// relocation targets when the module goes and applies them again when it comes back, so the
+    /// policy leaves removal alone.
+    package let reloadHazard: Bool
 
     /// Refuses any name that is not a kbuild name, so no value can change the shell text.
-    package init(patch: String, mainPart: String?, rules: [Rule]) throws(NameProblem) {
+    package init(patch: String, mainPart: String?, rules: [Rule], reloadHazard: Bool = true) throws(NameProblem) {
         for name in [patch] + (mainPart.map { [$0] } ?? []) + rules.flatMap({ [$0.module, $0.part] + $0.alsoRemoved.flatMap { [$0.part, $0.module] } }) {
             if let problem = KernelName.module.problem(in: name) { throw problem }
         }
         self.patch = patch
         self.mainPart = mainPart
         self.rules = rules
+        self.reloadHazard = reloadHazard
     }
 
     // MARK: Writing
 
     /// The modprobe.d file.
+    ///
+    /// The module's own `install` rule loads the module first and the part after it, and the part
+    /// cannot change its exit status: a part that fails is reported to the kernel log
+    /// (`/dev/kmsg`), and the module stays loaded. The part's rule waits for every livepatch
+    /// transition before and after loading the main part, since the kernel runs one at a time and
+    /// refuses a second with -EBUSY.
     package var text: String {
-        var lines = Self.header(patch: patch)
+        var lines = Self.header(patch: patch, reloadHazard: reloadHazard)
         for rule in rules {
             lines.append("")
             lines.append("# \(rule.module): patched by \(rule.part)")
-            lines.append("install \(rule.module) /sbin/modprobe --ignore-install \(q(rule.module)) $CMDLINE_OPTS && /sbin/modprobe \(q(rule.part))")
+            lines.append("install \(rule.module) /sbin/modprobe --ignore-install \(q(rule.module)) $CMDLINE_OPTS && { /sbin/modprobe \(q(rule.part)) || \(Self.report(part: rule.part, module: rule.module)); }")
             var load = [Self.waitTransitions]
-            if let mainPart { load.append("/sbin/modprobe \(q(mainPart))") }
+            if let mainPart { load += ["/sbin/modprobe \(q(mainPart))", Self.waitTransitions] }
             load.append("/sbin/modprobe --ignore-install \(q(rule.part)) && { \(Self.waitTransitions); }")
             lines.append("install \(rule.part) /bin/sh -c \(q(load.joined(separator: "; ")))")
+            guard reloadHazard else { continue }
             var remove = ([rule.part] + rule.alsoRemoved.map(\.part)).map(Self.unloadPart)
             remove.append("/sbin/modprobe -r --ignore-remove \(q(rule.module))")
             remove.append("rc=$?")
@@ -77,9 +91,14 @@ package struct ModprobePolicy: Sendable, Equatable {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// Writes why a part did not load to the kernel log; never fails.
+    static func report(part: String, module: String) -> String {
+        "{ echo \(ShellQuoting.word("klp-split: livepatch part \(part) did not load; \(module) is loaded but not patched")) > /dev/kmsg; } 2>/dev/null || true"
+    }
+
     private func q(_ value: String) -> String { ShellQuoting.word(value) }
 
-    static func header(patch: String) -> [String] {
+    static func header(patch: String, reloadHazard: Bool) -> [String] {
         [
             "# modprobe.d rules for livepatch '\(patch)', written by klp-split. Needs kmod's modprobe",
             "# (busybox modprobe ignores softdep/install/remove). Install the parts where depmod finds them",
@@ -90,13 +109,19 @@ package struct ModprobePolicy: Sendable, Equatable {
             "# On-demand mode: load only the main part; each part follows its module (an install rule on the",
             "# module, not 'softdep ... post:': kmod's 'modprobe -r' removes post-softdeps before it runs the",
             "# module's remove rule, and fails on the part, which an enabled livepatch keeps in use).",
-            "# Every step waits for running livepatch transitions: the kernel runs one at a time.",
+            "# Every step waits for running livepatch transitions: the kernel runs one at a time. A part that",
+            "# fails to load is reported in the kernel log; its module still loads.",
             "#",
+        ] + (reloadHazard ? [
             "# Reload hazard on x86 before v6.3: a module cannot be loaded again while a part holding",
             "# klp relocations for it is loaded (\"Skipping invalid relocation target, existing value is",
             "# nonzero\"). So removing a patched module first disables and removes its part (and the parts",
             "# of the modules its removal can take along); loading the module again brings the part back.",
-        ]
+        ] : [
+            "# No reload hazard: the target kernel (v6.3 or later) clears a part's klp relocations when its",
+            "# module goes (clear_relocate_add()) and applies them again when it comes back, so removing a",
+            "# patched module leaves its part loaded and this file has no remove rules.",
+        ])
     }
 
     /// Waits (up to 60 s) until no livepatch is in transition; POSIX sh, busybox-compatible.
@@ -140,7 +165,8 @@ package struct ModprobePolicy: Sendable, Equatable {
             try checkName(part, "part name", file: file, line: index + 1)
             found.append((module, part, index + 1))
         }
-        let mainPart = text.contains("; /sbin/modprobe \(patch); /sbin/modprobe --ignore-install ") ? patch : nil
+        let mainPart = text.contains("; /sbin/modprobe \(patch); ") ? patch : nil
+        let reloadHazard = !lines.contains("# No reload hazard: the target kernel (v6.3 or later) clears a part's klp relocations when its")
         let rules = found.map { rule in
             let removeLine = lines.first { $0.hasPrefix("remove \(rule.module) ") } ?? ""
             let also = found.filter { $0.part != rule.part }.map { Removal(part: $0.part, module: $0.module) }
@@ -149,7 +175,7 @@ package struct ModprobePolicy: Sendable, Equatable {
         }
         let policy: ModprobePolicy
         do {
-            policy = try ModprobePolicy(patch: patch, mainPart: mainPart, rules: rules)
+            policy = try ModprobePolicy(patch: patch, mainPart: mainPart, rules: rules, reloadHazard: reloadHazard)
         } catch {
             throw .policy(file, line: 1, "name \(error)")
         }

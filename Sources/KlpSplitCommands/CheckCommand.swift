@@ -42,11 +42,12 @@ struct CheckCommand: ParsableCommand {
 
     func run() throws {
         var checked: [CheckedModule] = []
+        var policies: [(file: String, policy: ModprobePolicy)] = []
         var unreadable = false
         for path in modules {
             do {
                 if path.hasSuffix(".conf") {
-                    try Self.checkPolicy(path)
+                    policies.append(try Self.checkPolicy(path))
                     continue
                 }
                 checked.append(try CheckedModule.read(path: path))
@@ -63,18 +64,27 @@ struct CheckCommand: ParsableCommand {
             throw ExitCode(1)
         }
         let report = Checker.check(checked, world: worldFacts)
+        var policyMismatch = false
+        if let target = worldFacts.target, let hazard = target.hasReloadHazard {
+            for (file, policy) in policies where policy.reloadHazard != hazard {
+                Terminal.error(hazard
+                    ? "\(file): error: this policy has no remove rules (it was written for v6.3 or later), but the target \(target.release) lacks clear_relocate_add(), so a patched module could not be loaded again; run klp-split build against this kernel's world"
+                    : "\(file): error: this policy removes parts with their modules (written for a kernel before v6.3), but the target \(target.release) needs no such rules; run klp-split build against this kernel's world")
+                policyMismatch = true
+            }
+        }
         switch format {
         case .text: Terminal.output(report.renderText(colour: colour.useColour))
         case .json: Terminal.output(report.renderJSON(strict: strict))
         }
         if unreadable { throw ExitCode(1) }
-        if !report.passes(strict: strict) { throw ExitCode(2) }
+        if policyMismatch || !report.passes(strict: strict) { throw ExitCode(2) }
     }
 
     /// Reads a modprobe.d policy and refuses it unless `ModprobePolicy.parse` gives it back
     /// exactly: kmod runs its commands as root.
-    static func checkPolicy(_ path: String) throws {
+    static func checkPolicy(_ path: String) throws -> (file: String, policy: ModprobePolicy) {
         let file = String(path.split(separator: "/").last ?? Substring(path))
-        _ = try ModprobePolicy.parse(try TextFile.text(contentsOf: path, displayName: file), file: file)
+        return (file, try ModprobePolicy.parse(try TextFile.text(contentsOf: path, displayName: file), file: file))
     }
 }

@@ -54,11 +54,12 @@ struct PolicySafetyTests {
     }
 
     @Test("a changed policy is refused with its line", arguments: [
-        ("; rc=$?", "; id; rc=$?", 20, "column"),
-        ("# cdrom: patched by lp_split__cdrom\n", "# cdrom: patched by lp_split__cdrom\ninstall cdrom /bin/sh -c id\n", 18, "column"),
-        ("# sr_mod: patched by", "# sr$(id): patched by", 22, "module name 'sr$(id)' contains '$'"),
+        ("; rc=$?", "; id; rc=$?", 21, "column"),
+        ("# cdrom: patched by lp_split__cdrom\n", "# cdrom: patched by lp_split__cdrom\ninstall cdrom /bin/sh -c id\n", 19, "column"),
+        ("# sr_mod: patched by", "# sr$(id): patched by", 23, "module name 'sr$(id)' contains '$'"),
         ("livepatch 'lp_split'", "livepatch 'lp split'", 1, "livepatch name 'lp split' contains a space"),
-        ("/sbin/modprobe lp_split__cdrom\n", "/sbin/modprobe lp_split__cdrom `id`\n", 18, "column"),
+        ("|| { echo 'klp-split: livepatch part lp_split__cdrom", "|| { id; echo 'klp-split: livepatch part lp_split__cdrom", 19, "column"),
+        ("# Reload hazard on x86 before v6.3", "# No reload hazard: the target kernel (v6.3 or later) clears a part's klp relocations when its", 13, "column"),
         ("# modprobe.d rules", "#!/bin/sh\n# modprobe.d rules", 1, "not a modprobe.d policy written by klp-split"),
     ])
     func changedPolicyRefused(original: String, replacement: String, line: Int, fragment: String) throws {
@@ -69,6 +70,32 @@ struct PolicySafetyTests {
         #expect(error?.message.hasPrefix("lp.conf:\(line): error: ") == true, "\(String(describing: error))")
         #expect(error?.message.contains(fragment) == true, "\(String(describing: error))")
         #expect(error?.message.contains("\n") == false)
+    }
+
+    /// 6.3 and later (clear_relocate_add()): no remove rules, and the file says why; it reads back.
+    @Test("a policy for a kernel without the reload hazard has no remove rules and reads back")
+    func withoutReloadHazard() throws {
+        let policy = try ModprobePolicy(patch: "lp_split", mainPart: "lp_split", rules: [
+            .init(module: "cdrom", part: "lp_split__cdrom", alsoRemoved: []),
+        ], reloadHazard: false)
+        #expect(!policy.text.contains("\nremove "))
+        #expect(policy.text.contains("# No reload hazard"))
+        #expect(try ModprobePolicy.parse(policy.text, file: "lp.conf") == policy)
+        #expect(try #require(Self.policy).text.contains("\nremove cdrom "))
+    }
+
+    /// The module's install rule exits with the module's status, whatever its part does.
+    @Test("a part that fails to load never fails its module's install rule", arguments: [(0, 0, "0"), (0, 1, "0"), (1, 0, "1"), (1, 1, "1")])
+    func partFailureKeepsModule(moduleStatus: Int, partStatus: Int, expected: String) throws {
+        let text = try #require(Self.policy).text
+        let rule = try #require(text.split(separator: "\n").first { $0.hasPrefix("install cdrom ") })
+        var command = String(rule.dropFirst("install cdrom ".count)).replacingOccurrences(of: "$CMDLINE_OPTS", with: "")
+        // a fake modprobe: the module load exits moduleStatus, the part's partStatus
+        command = command.replacingOccurrences(of: "/sbin/modprobe --ignore-install cdrom", with: "(exit \(moduleStatus))")
+            .replacingOccurrences(of: "/sbin/modprobe lp_split__cdrom", with: "(exit \(partStatus))")
+            .replacingOccurrences(of: "/dev/kmsg", with: "/dev/null")
+        let result = try runProcess("/bin/sh", ["-c", "\(command); echo $?"])
+        #expect(result.stdout == "\(expected)\n", "\(command): \(result.stdout) \(result.stderr)")
     }
 
     @Test("a truncated policy is refused")
