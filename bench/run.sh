@@ -1,7 +1,8 @@
 #!/bin/bash
 # usage: bench/run.sh [-r RUNS]
 #
-# The klp-split performance benchmarks on the full Debian 6.1.0-56-amd64 world (4023 modules),
+# The klp-split performance benchmarks on the full Debian 6.1.0-56-amd64 world (4023 modules) and
+# the full 6.12.118+deb12-amd64 world as Debian ships it (.ko.xz, against xz -dc of the same files),
 # kept out of the test suite (docs/performance.md). Every measurement runs side by side with its
 # reference in the same run, alternating, RUNS times (default 11) after one untimed run of each
 # (page cache warm), and prints medians and ratios; a summary table follows.
@@ -159,6 +160,42 @@ else
 	echo "== check: not available yet (no 'klp-split check' in this build)"
 fi
 
+# ---- 4f. the 6.12 world as Debian ships it (.ko.xz) ---------------------------------------------------
+KVER612=6.12.118+deb12-amd64
+IMAGE612=$CACHE/kernel/$KVER612/image
+SYMVERS612=/usr/src/linux-headers-$KVER612/Module.symvers
+if [ ! -s "$IMAGE612/lib/modules/$KVER612/modules.dep" ]; then
+	say "no unpacked linux-image-$KVER612: harness/setup.sh"
+	KLP_SPLIT_CACHE=$CACHE KLP_SPLIT_KERNELS=$KVER612 "$REPO/harness/setup.sh"
+fi
+[ -s "$SYMVERS612" ] || die "$SYMVERS612 missing (package linux-headers-$KVER612; harness/setup.sh installs it)"
+WORLD612=$CACHE/bench/world-$KVER612
+mkdir -p "$WORLD612/lib/modules" "$WORLD612/usr/src/linux-headers-$KVER612" "$WORLD612/proc"
+ln -sfn "$IMAGE612/lib/modules/$KVER612" "$WORLD612/lib/modules/$KVER612"
+ln -sfn "$SYMVERS612" "$WORLD612/usr/src/linux-headers-$KVER612/Module.symvers"
+ln -sfn "$REPO/Fixtures/world-6.12/proc/kallsyms" "$WORLD612/proc/kallsyms"
+echo
+echo "== index: the full 6.12 world ($(grep -c . "$IMAGE612/lib/modules/$KVER612/modules.dep") modules, .ko.xz) vs xz -dc of its modules + cat of the rest"
+"$KB" files -b "$WORLD612" > "$WORK/index612.files"
+grep '\.ko\.xz$' "$WORK/index612.files" > "$WORK/index612.xz" || true
+grep -v '\.ko\.xz$' "$WORK/index612.files" > "$WORK/index612.plain" || true
+echo "   $("$KB" index -b "$WORLD612")"
+echo "   files: $(wc -l < "$WORK/index612.xz") .ko.xz ($(xargs -a "$WORK/index612.xz" du -cbL | tail -1 | awk '{printf "%.0f MiB", $1/1048576}')) + $(wc -l < "$WORK/index612.plain") others"
+"${TIMER[@]}" --json "$WORK/index612.json" -l "klp-split-bench index 6.12 (2 workers)" -l "xz -dc + cat" \
+	-- "$KB" index -b "$WORLD612" -- "xz -dc \$(<$WORK/index612.xz) >/dev/null; cat \$(<$WORK/index612.plain) >/dev/null"
+record "index the 6.12 .ko.xz world vs xz -dc" "1.3" "$WORK/index612.json"
+
+echo
+echo "== plan: Fixtures/modules-6.12/lp_multi.ko against the 6.12 world vs xz -dc/cat of the files it reads (strace)"
+PLAN612=("$KS" plan "$REPO/Fixtures/modules-6.12/lp_multi.ko" -b "$WORLD612")
+opened_files "${PLAN612[@]}" > "$WORK/plan612.files"
+grep '\.ko\.xz$' "$WORK/plan612.files" > "$WORK/plan612.xz" || true
+grep -v '\.ko\.xz$' "$WORK/plan612.files" > "$WORK/plan612.plain" || true
+echo "   files: $(tr '\n' ' ' < "$WORK/plan612.files" | sed "s|$CACHE|\$CACHE|g; s|$REPO/||g")"
+"${TIMER[@]}" --allow-2 --json "$WORK/plan612.json" -l "klp-split plan lp_multi.ko (6.12)" -l "xz -dc + cat" \
+	-- "${PLAN612[*]}" -- "xz -dc \$(<$WORK/plan612.xz) >/dev/null; cat \$(<$WORK/plan612.plain) >/dev/null"
+record "plan lp_multi.ko (6.12, .ko.xz) vs xz -dc + cat" "2.0" "$WORK/plan612.json"
+
 # ---- 4e. peak RSS ---------------------------------------------------------------------------------------
 echo
 echo "== peak RSS (/usr/bin/time -v), full world"
@@ -172,6 +209,8 @@ rss() {
 }
 rss "klp-split-bench index (whole world)" "$KB" index -b "$WORLD"
 rss "klp-split plan lp_multi.ko" "${PLAN[@]}"
+rss "klp-split-bench index (6.12 .ko.xz world)" "$KB" index -b "$WORLD612"
+rss "klp-split plan lp_multi.ko (6.12)" "${PLAN612[@]}"
 rss "klp-split build N=400 M=20" "$KS" build "${LP[400]}" -b "$WORLD" -o "$WORK/out400"
 
 # ---- summary -------------------------------------------------------------------------------------------
