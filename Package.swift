@@ -4,6 +4,8 @@
 // Layers, bottom to top (each depends only on the ones above it in this list):
 //   CLibELF, CLibDW, CKmod  C system libraries (libelf, libdw/libdwfl, libkmod), through modulemaps
 //   CMalloc          glibc's <malloc.h> (mallopt), header only, for the command's heap policy
+//   CLZMA, CZstd, CZlib  liblzma, libzstd, zlib, through modulemaps
+//   Decompression    .ko.xz/.ko.zst/.ko.gz decompressed in memory (the only code that imports those)
 //   ELF              the only code that imports elfutils: sections, symbols, relocations, modinfo,
 //                    struct layouts from DWARF
 //   KernelWorld      the target kernel: exports (Module.symvers), module deps (libkmod), symbol order
@@ -29,7 +31,11 @@ let package = Package(
         .systemLibrary(name: "CKmod", pkgConfig: "libkmod", providers: [.apt(["libkmod-dev"])]),
         .systemLibrary(name: "CLibDW", pkgConfig: "libdw", providers: [.apt(["libdw-dev"])]),
         .systemLibrary(name: "CMalloc"),
-        .target(name: "ELF", dependencies: ["CLibELF", "CLibDW"], exclude: ["README.md"]),
+        .systemLibrary(name: "CLZMA", pkgConfig: "liblzma", providers: [.apt(["liblzma-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "Decompression", dependencies: ["CLZMA", "CZstd", "CZlib"], exclude: ["README.md"]),
+        .target(name: "ELF", dependencies: ["CLibELF", "CLibDW", "Decompression"], exclude: ["README.md"]),
         .target(name: "KernelWorld", dependencies: ["ELF", "CKmod"], exclude: ["README.md"]),
         .target(name: "Livepatch", dependencies: ["ELF", "KernelWorld"], exclude: ["README.md"]),
         .target(name: "Planner", dependencies: ["KernelWorld", "Livepatch"], exclude: ["README.md"]),
@@ -45,7 +51,8 @@ let package = Package(
         // Corpus-only driver for scripts/corpus.sh (docs/robustness.md); no test depends on it.
         .executableTarget(name: "klp-split-corpus", dependencies: ["ELF", "KernelWorld", "Livepatch"], exclude: ["README.md"]),
         .target(name: "TestSupport", path: "Tests/TestSupport", exclude: ["README.md"]),
-        .testTarget(name: "ELFTests", dependencies: ["ELF", "TestSupport"], resources: []),
+        .testTarget(name: "DecompressionTests", dependencies: ["Decompression"]),
+        .testTarget(name: "ELFTests", dependencies: ["ELF", "Decompression", "TestSupport"], resources: []),
         .testTarget(name: "KernelWorldTests", dependencies: ["KernelWorld", "ELF"]),
         .testTarget(name: "LivepatchTests", dependencies: ["Livepatch", "TestSupport"]),
         .testTarget(name: "PlannerTests", dependencies: ["Planner"]),

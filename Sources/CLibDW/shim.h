@@ -30,4 +30,9 @@ static inline Dwfl *klp_dwfl_begin_offline(void) {
     };
     return dwfl_begin(&callbacks);
 }
+#include <sys/syscall.h>
+#include <unistd.h>
+/* memfd_create(name, MFD_CLOEXEC) (Linux 3.17), by system call: glibc declares it only under
+   _GNU_SOURCE. An anonymous file for handing decompressed module bytes to dwfl_report_offline. */
+static inline int klp_memfd_create(const char *name) { return (int)syscall(SYS_memfd_create, name, 1U /* MFD_CLOEXEC */); }
 #endif

@@ -116,11 +116,14 @@ package struct CheckedModule: Sendable {
     }
 
     /// The module name: `.modinfo name=`, else the name in `.gnu.linkonce.this_module`, else the
-    /// file name without `.ko`.
+    /// file name without `.ko` (or `.ko.xz`, `.ko.zst`, `.ko.gz`).
     package var name: String {
         if let name = modinfo.value("name"), !name.isEmpty { return name }
         if let thisModuleName, !thisModuleName.isEmpty { return thisModuleName }
-        return file.hasSuffix(".ko") ? String(file.dropLast(3)) : file
+        for suffix in [".ko.xz", ".ko.zst", ".ko.gz", ".ko"] where file.hasSuffix(suffix) {
+            return String(file.dropLast(suffix.count))
+        }
+        return file
     }
 
     /// The objects the module patches: its klp_objects, else the objects its `.klp.rela` sections name.

@@ -9,6 +9,8 @@ package struct ELFError: Error, CustomStringConvertible, Sendable, Equatable {
         case notELF
         case unsupported
         case malformed
+        /// A compressed file (`.ko.xz`, `.ko.zst`, `.ko.gz`) that does not decompress.
+        case undecodable
         case writeFailed
         /// An `ELFImage` that would not make a valid file (found before anything is written).
         case invalidImage
@@ -42,6 +44,11 @@ package struct ELFError: Error, CustomStringConvertible, Sendable, Equatable {
     package static func malformed(_ file: String, _ what: String) -> ELFError {
         ELFError(kind: .malformed, file: file,
                  message: "malformed ELF: \(what); rebuild the module or check that the file is not truncated")
+    }
+
+    /// `message` says which format and why (`DecompressionError.message`).
+    package static func undecodable(_ file: String, _ message: String) -> ELFError {
+        ELFError(kind: .undecodable, file: file, message: message)
     }
 
     package static func writeFailed(_ file: String, _ what: String) -> ELFError {

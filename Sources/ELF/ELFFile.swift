@@ -1,4 +1,5 @@
 import CLibELF
+import Decompression
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -12,6 +13,10 @@ private let libelfReady: Bool = elf_version(UInt32(EV_CURRENT)) != UInt32(EV_NON
 /// asked for with `pread`. Indexing all 4,023 Debian modules on two threads took about 0.33 s with
 /// a mapping per file (the `munmap`s and page faults of two threads in one address space
 /// serialise) and about 0.22 s with `pread` (docs/performance.md).
+///
+/// A compressed module (`.ko.xz`, `.ko.zst`, `.ko.gz`, told by its magic number) is decompressed
+/// into memory with its library (`Decompressor`) and read with `elf_memory()`. A signature trailer
+/// (`signature`) is read but is not part of the ELF data.
 ///
 /// Sections and symbols are read once, when the file is opened; relocations and section contents on
 /// demand. The object owns its file descriptor and `Elf*` and is not shared between threads
@@ -42,8 +47,15 @@ package final class ELFFile {
     /// The index of `.symtab` in `sections`, if present.
     package let symbolTableIndex: Int?
 
+    /// How the file on disk is compressed (`.none` for a plain ELF file).
+    package let compression: ModuleCompression
+    /// The module signature at the end of the (decompressed) file, if any.
+    package let signature: ModuleSignatureTrailer
+
     private let descriptor: Int32
     private let elf: OpaquePointer
+    /// The decompressed file that `elf` reads from (`elf_memory()`); nil for a plain file.
+    private let decompressed: DecompressedBytes?
 
     /// The corresponding C constant is `ET_REL`.
     package static let relocatable: UInt16 = 1
@@ -62,7 +74,36 @@ package final class ELFFile {
         }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .unreadable(path, String(cString: strerror(errno))) }
-        guard let handle = elf_begin(fd, ELF_C_READ, nil) else {
+        let compression: ModuleCompression
+        let decompressed: DecompressedBytes?
+        let fileSize: UInt64
+        let signature: ModuleSignatureTrailer
+        do {
+            compression = ModuleCompression.detect(try ELFFile.readBytes(fd, at: 0, count: ModuleCompression.magicLength, path: path))
+            if compression == .none {
+                decompressed = nil
+                fileSize = UInt64(status.st_size)
+                let tailStart = max(0, Int(status.st_size) - ModuleSignatureTrailer.tailLength)
+                let tail = try ELFFile.readBytes(fd, at: tailStart, count: Int(status.st_size) - tailStart, path: path)
+                signature = ModuleSignatureTrailer.read(tail: tail, fileLength: Int(status.st_size))
+            } else {
+                let packed = try ELFFile.readBytes(fd, at: 0, count: Int(status.st_size), path: path)
+                decompressed = try ELFFile.decompress(packed, as: compression, path: path)
+                let bytes = UnsafeRawBufferPointer(start: decompressed!.base, count: decompressed!.count)
+                fileSize = UInt64(bytes.count)
+                signature = ModuleSignatureTrailer.read(tail: bytes.suffix(ModuleSignatureTrailer.tailLength), fileLength: bytes.count)
+            }
+        } catch {
+            close(fd)
+            throw error
+        }
+        let opened: OpaquePointer?
+        if let decompressed {
+            opened = elf_memory(decompressed.base.assumingMemoryBound(to: CChar.self), decompressed.count)
+        } else {
+            opened = elf_begin(fd, ELF_C_READ, nil)
+        }
+        guard let handle = opened else {
             close(fd)
             throw .unreadable(path, ELFFile.libelfMessage())
         }
@@ -81,7 +122,6 @@ package final class ELFFile {
         guard header.e_machine == ELFFile.x86_64 else {
             throw .unsupported(path, "machine \(header.e_machine) is not x86-64 (EM_X86_64)")
         }
-        let fileSize = UInt64(status.st_size)
         if header.e_shnum > 0, header.e_shoff > fileSize || (fileSize - header.e_shoff) / 64 < UInt64(header.e_shnum) {
             throw .malformed(path, "the section header table (offset 0x\(String(header.e_shoff, radix: 16)), \(header.e_shnum) entries of 64 bytes) extends past the end of the file (0x\(String(fileSize, radix: 16)) bytes)")
         }
@@ -108,12 +148,24 @@ package final class ELFFile {
         self.sectionHeaderOffset = header.e_shoff
         self.descriptor = fd
         self.elf = handle
+        self.compression = compression
+        self.decompressed = decompressed
+        self.signature = signature
         succeeded = true
     }
 
     deinit {
         elf_end(elf)
         close(descriptor)
+    }
+
+    /// Calls `body` with the decompressed bytes of a compressed file, or nil for a plain file
+    /// (which the DWARF readers open by path).
+    func withDecompressedBytes<Result>(_ body: (UnsafeRawBufferPointer?) throws(ELFError) -> Result) throws(ELFError) -> Result {
+        guard let decompressed else { return try body(nil) }
+        return try withExtendedLifetime(decompressed) { () throws(ELFError) -> Result in
+            try body(UnsafeRawBufferPointer(start: decompressed.base, count: decompressed.count))
+        }
     }
 
     /// The first section with this name.
@@ -289,6 +341,34 @@ package final class ELFFile {
                 other: entry.st_other, sectionIndex: SectionIndex(rawValue: entry.st_shndx)))
         }
         return symbols
+    }
+
+    /// The decompressed bytes of a whole compressed file.
+    private static func decompress(_ packed: [UInt8], as compression: ModuleCompression,
+                                   path: String) throws(ELFError) -> DecompressedBytes {
+        let result = packed.withUnsafeBytes { input in
+            Result { () throws(DecompressionError) in try Decompressor.decompress(input, as: compression, file: path) }
+        }
+        switch result {
+        case .success(let bytes): return bytes
+        case .failure(let error): throw .undecodable(path, error.message)
+        }
+    }
+
+    /// `count` bytes at `offset` of the open file (`pread` until done), fewer only at its end.
+    private static func readBytes(_ fd: Int32, at offset: Int, count: Int, path: String) throws(ELFError) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var done = 0
+        while done < count {
+            let got = bytes.withUnsafeMutableBytes { buffer in
+                pread(fd, buffer.baseAddress! + done, count - done, off_t(offset + done))
+            }
+            if got < 0, errno == EINTR { continue }
+            guard got >= 0 else { throw .unreadable(path, String(cString: strerror(errno))) }
+            if got == 0 { break }
+            done += got
+        }
+        return done == count ? bytes : Array(bytes[..<done])
     }
 
     private static func libelfMessage() -> String {

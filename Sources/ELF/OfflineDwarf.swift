@@ -1,4 +1,7 @@
 import CLibDW
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A module's own DWARF opened through libdwfl's offline reporting, which applies the module's
 /// `.rela.debug_*` relocations (an ET_REL file's debug sections are not relocated yet):
@@ -11,11 +14,35 @@ final class OfflineDwarf {
     /// `Dwarf *`.
     let dwarf: OpaquePointer
 
-    init(path: String) throws(ELFError) {
+    /// Opens the DWARF of the file at `path`; with `bytes` (a decompressed module), of those bytes,
+    /// handed to libdwfl as an anonymous memory file (`memfd_create`), since libdwfl opens files
+    /// itself and Debian's cannot read every compression.
+    init(path: String, bytes: UnsafeRawBufferPointer? = nil) throws(ELFError) {
         guard let dwfl = klp_dwfl_begin_offline() else {
             throw .unreadable(path, "libdwfl: \(StructLayoutReader.dwflMessage())")
         }
-        guard let module = dwfl_report_offline(dwfl, "module", path, -1) else {
+        var descriptor: Int32 = -1
+        if let bytes {
+            descriptor = klp_memfd_create("klp-split-dwarf")
+            guard descriptor >= 0 else {
+                dwfl_end(dwfl)
+                throw .unreadable(path, "memfd_create: \(String(cString: strerror(errno)))")
+            }
+            var written = 0
+            while written < bytes.count {
+                let result = write(descriptor, bytes.baseAddress! + written, bytes.count - written)
+                if result < 0, errno == EINTR { continue }
+                guard result > 0 else {
+                    close(descriptor)
+                    dwfl_end(dwfl)
+                    throw .unreadable(path, "writing the decompressed module to memory: \(String(cString: strerror(errno)))")
+                }
+                written += result
+            }
+            _ = lseek(descriptor, 0, SEEK_SET)
+        }
+        // libdwfl owns `descriptor` from here (it closes it in dwfl_end, or at once on failure)
+        guard let module = dwfl_report_offline(dwfl, "module", path, descriptor) else {
             dwfl_end(dwfl)
             throw .unreadable(path, "libdwfl: \(StructLayoutReader.dwflMessage())")
         }

@@ -15,9 +15,9 @@ enum StructLayoutReader {
     ///
     /// A struct the DWARF does not describe is absent from the result. Two different definitions of
     /// one struct in the same file are an error: the caller cannot tell which one the code uses.
-    static func read(path: String, named names: Set<String>) throws(ELFError) -> [String: StructLayout] {
+    static func read(path: String, bytes: UnsafeRawBufferPointer? = nil, named names: Set<String>) throws(ELFError) -> [String: StructLayout] {
         guard !names.isEmpty else { return [:] }
-        let session = try OfflineDwarf(path: path)
+        let session = try OfflineDwarf(path: path, bytes: bytes)
         defer { withExtendedLifetime(session) {} }
         var walker = Walker(path: path, names: names)
         try walker.walkUnits(session)
@@ -191,6 +191,8 @@ extension ELFFile {
     /// - Returns: the structs the DWARF defines, by name; empty when the file has no DWARF.
     package func structLayouts(named names: [String]) throws(ELFError) -> [String: StructLayout] {
         guard hasDWARF else { return [:] }
-        return try StructLayoutReader.read(path: path, named: Set(names))
+        return try withDecompressedBytes { (bytes) throws(ELFError) in
+            try StructLayoutReader.read(path: path, bytes: bytes, named: Set(names))
+        }
     }
 }

@@ -51,8 +51,8 @@ package struct TranslationUnit: Sendable, Equatable {
 ///
 /// Like `StructLayoutReader`, everything happens inside one call (libdw is not thread-safe).
 enum TranslationUnitReader {
-    static func read(path: String) throws(ELFError) -> [TranslationUnit] {
-        let session = try OfflineDwarf(path: path)
+    static func read(path: String, bytes: UnsafeRawBufferPointer? = nil) throws(ELFError) -> [TranslationUnit] {
+        let session = try OfflineDwarf(path: path, bytes: bytes)
         defer { withExtendedLifetime(session) {} }
         let module = session.module
 
@@ -108,6 +108,6 @@ extension ELFFile {
     /// The compilation units of this module's own DWARF; empty when it has none.
     package func translationUnits() throws(ELFError) -> [TranslationUnit] {
         guard hasDWARF else { return [] }
-        return try TranslationUnitReader.read(path: path)
+        return try withDecompressedBytes { (bytes) throws(ELFError) in try TranslationUnitReader.read(path: path, bytes: bytes) }
     }
 }

@@ -43,16 +43,13 @@ package struct ModuleSymbolOrder: Sendable {
     /// Sections whose `SHF_ALLOC` the loader clears (`rewrite_section_headers()`).
     static let sectionsDroppedAtLoad: Set<String> = [".modinfo", "__versions"]
 
-    /// Reads the `.ko` at `path`. The object name comes from the file name unless given;
+    /// Reads the `.ko` at `path`, compressed (`.ko.xz`, `.ko.zst`, `.ko.gz`) or not. The object name comes from the file name unless given;
     /// `displayName` (default: `path`) is how messages name the file.
     ///
     /// The symbol table is read packed (`ELFFile.packedSymbolTable()`): names stay bytes of
     /// `.strtab` until a lookup asks for them.
     package init(moduleAt path: String, object: ObjectName? = nil, displayName: String? = nil) throws(KernelWorldError) {
         let shownName = displayName ?? path
-        for suffix in [".xz", ".zst", ".gz"] where path.hasSuffix(suffix) {
-            throw .unreadableModule(shownName, reason: "compressed module; decompress it first (xz -dk, zstd -dk or gzip -dk)")
-        }
         let file: ELFFile
         do {
             file = try ELFFile(path: path, decodingSymbols: false)
