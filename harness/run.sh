@@ -689,7 +689,8 @@ run_scenario() { # run_scenario NAME DIR (for the kernel of set_kernel)
 		# 6.12 under TCG sometimes oopses before /init runs (Oops: int3, 2 boots in
 		# ~80): a boot that never reached /init proves nothing about the scenario, so
 		# boot once more; once /init has started, a failure is the scenario's
-		if ! grep -aq -- "^$INIT_MARKER" "$log"; then
+		# (unanchored: a kernel message can share the banner's console line)
+		if ! grep -aqF -- "$INIT_MARKER" "$log"; then
 			mv "$log" "$log.boot1"
 			retried="the first boot never reached /init (qemu rc=$QRC after $BOOT_S s; console log $log.boot1)"
 			say "retry: $retried; booting again"
