@@ -4,7 +4,7 @@
 # Builds the libFuzzer targets of Fuzz/ (swift build --sanitize=fuzzer --sanitize=address) and runs
 # each TARGET (default: all) from its committed seeds in Fuzz/seeds. docs/fuzzing.md explains it.
 #   --short      (default; what CI runs) 40 s per target
-#   --long       the documented long run: 1M executions each for kallsyms and symbols-klp, 3M for
+#   --long       the documented long run: 1M executions each for kallsyms, symbols-klp and decompress, 3M for
 #                symvers, 5M for modinfo (10M; these run 5,000-50,000 executions/s), then 20 min each
 #                for elf and livepatch (100-1,000 executions/s on inputs up to 256 KB); about 1 h on
 #                one free core. To use two: scripts/fuzz.sh --long kallsyms symbols-klp elf &
@@ -37,8 +37,9 @@ done
 # target name -> seed folder under Fuzz/seeds
 declare -A seeds=(
 	[elf]=ko [livepatch]=ko [symvers]=symvers [kallsyms]=kallsyms [symbols-klp]=symbols-klp [modinfo]=modinfo
+	[decompress]=compressed
 )
-all_targets=(symvers kallsyms symbols-klp modinfo elf livepatch)
+all_targets=(symvers kallsyms symbols-klp modinfo elf livepatch decompress)
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=("${all_targets[@]}")
 for target in "${targets[@]}"; do
@@ -69,6 +70,8 @@ for target in "${targets[@]}"; do
 		elf|livepatch) budget=(-max_total_time=1200) ;; *) budget=(-runs=1000000) ;; esac ;;
 	runs) budget=(-runs="$runs") ;;
 	esac
+	# a decoder may legitimately fill DecompressedBytes.limit (1 GiB), and ASan's realloc copies
+	[ "$target" = decompress ] && budget+=(-rss_limit_mb=4096 -malloc_limit_mb=2048)
 	corpus=$WORK/corpus/$target
 	artifacts=$WORK/artifacts/$target
 	log=$WORK/logs/$target.log

@@ -4,8 +4,11 @@ temporary directory and runs each relevant klp-split command on it.
 
 usage: scripts/malformed.py KLP_SPLIT [--keep DIR] [--list]
 
-Every kind is made from Fixtures/modules/lp_cdrom.ko and Fixtures/world at run time (nothing
-generated is committed). For every (kind, command) pair the check is:
+Every kind is made from Fixtures/modules/lp_cdrom.ko (lp_split.ko for the hostile object names
+and policies) and Fixtures/world at run time (nothing generated is committed). The hostile-* kinds
+put $(), backquotes, quotes, ;, a space, a newline, /, .., a byte that is not UTF-8, a leading -
+or too many bytes into the module name, an object name and a symbol name; the policy-* kinds give
+check a changed modprobe.d policy. For every (kind, command) pair the check is:
   * exit status 1, not killed by a signal;
   * stderr is exactly one line, contains 'error:' and names the file (or output) at fault;
   * no output exists afterwards (the -o path or directory, and no temporary file beside it);
@@ -25,6 +28,7 @@ import tempfile
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIXTURE = os.path.join(REPO, "Fixtures/modules/lp_cdrom.ko")
+SPLIT = os.path.join(REPO, "Fixtures/modules/lp_split.ko")
 WORLD = os.path.join(REPO, "Fixtures/world")
 SYMVERS = os.path.join(WORLD, "usr/src/linux-headers-6.1.0-56-amd64/Module.symvers")
 KALLSYMS = os.path.join(WORLD, "proc/kallsyms")
@@ -108,6 +112,166 @@ def elf_kinds(m):
     kinds.append(("modinfo-without-nul", bytes(no_nul), ".modinfo"))
     kinds.append(("not-elf-text", b"this is a C source, not a module\n" * 10, "not an ELF file"))
     kinds.append(("empty-file", b"", None))
+    return kinds
+
+
+def compressed_kinds():
+    """(kind, bytes, word) for compressed livepatches, from the committed Fixtures/compressed files
+    (made with kbuild's xz, zstd and gzip commands; docs/robustness.md)."""
+    import lzma
+    kinds = []
+    for suffix, name in (("xz", "xz"), ("zst", "zstd"), ("gz", "gzip")):
+        data = open(os.path.join(REPO, f"Fixtures/compressed/lp_cdrom.ko.{suffix}"), "rb").read()
+        corrupt = bytearray(data)
+        for i in range(len(data) // 3, len(data) // 3 + 64):
+            corrupt[i] ^= 0x5A
+        kinds.append((f"{name}-truncated", data[:len(data) // 2], "cannot decompress"))
+        kinds.append((f"{name}-corrupt", bytes(corrupt), "cannot decompress"))
+        kinds.append((f"{name}-magic-only", data[:6 if suffix == "xz" else 4 if suffix == "zst" else 2],
+                      "cannot decompress"))
+    kinds.append(("xz-of-text", lzma.compress(b"not a module\n" * 50, format=lzma.FORMAT_XZ, check=lzma.CHECK_CRC32),
+                  "not an ELF file"))
+    return kinds
+
+
+def compressed_world(work):
+    """A copy of Fixtures/world whose cdrom module is a cdrom.ko.xz that depmod indexed, then cut
+    in half."""
+    import lzma
+    root = os.path.join(work, "world-truncated-xz")
+    shutil.copytree(WORLD, root, symlinks=True)
+    moddir = os.path.join(root, "lib/modules/6.1.0-56-amd64")
+    cdrom = os.path.join(moddir, "kernel/drivers/cdrom/cdrom.ko")
+    packed = lzma.compress(open(cdrom, "rb").read(), format=lzma.FORMAT_XZ, check=lzma.CHECK_CRC32)
+    os.unlink(cdrom)
+    with open(cdrom + ".xz", "wb") as f:
+        f.write(packed)
+    depmod = shutil.which("depmod") or "/usr/sbin/depmod"
+    subprocess.run([depmod, "-b", root, "6.1.0-56-amd64"], check=True)
+    with open(cdrom + ".xz", "wb") as f:
+        f.write(packed[:len(packed) // 2])
+    return root, cdrom + ".xz"
+
+
+# Hostile names (docs/robustness.md, issue 21): each payload is written into the livepatch's module
+# name (.modinfo name= and .gnu.linkonce.this_module), a klp_object name (the string its
+# relocation points at) and the name of a symbol that would become a .klp.sym name. Same-length
+# payloads are byte edits in place; the overlong ones append the grown section at the end of the
+# file and point the section header (and the relocation or st_name) at it.
+HOSTILE_PAYLOADS = [
+    ("dollar-paren", lambda name: inject(name, b"$(id)")),
+    ("backquote", lambda name: inject(name, b"`id`")),
+    ("single-quote", lambda name: inject(name, b"'")),
+    ("double-quote", lambda name: inject(name, b'"')),
+    ("semicolon", lambda name: inject(name, b";")),
+    ("space", lambda name: inject(name, b" ")),
+    ("newline", lambda name: inject(name, b"\n")),
+    ("slash", lambda name: inject(name, b"/")),
+    ("dot-dot", lambda name: b"../" + name[3:]),
+    ("not-utf8", lambda name: inject(name, b"\xff")),
+    ("leading-dash", lambda name: b"-" + name[1:]),
+]
+# The message names the field; each kind of name has its own limit for "overlong".
+HOSTILE_FIELDS = {"module-name": ("module name", 56), "object-name": ("object name", 56), "symbol-name": ("symbol name", 512)}
+
+
+def inject(name, payload):
+    """`name` with `payload` written over it from the third byte (or the start), same length."""
+    start = max(0, min(2, len(name) - len(payload)))
+    return name[:start] + payload + name[start + len(payload):]
+
+
+def overlong(name, length):
+    return (name * (length // len(name) + 1))[:length]
+
+
+class Editable(Module):
+    """A Module whose bytes can be edited in place or grown (a section moved to the end)."""
+
+    def __init__(self, path):
+        super().__init__(path)
+        symtab = self.sections[self.index(".symtab")]
+        self.strtab = symtab[6]
+        self.symbols = [struct.unpack_from("<IBBHQQ", self.data, symtab[4] + 24 * i) for i in range(symtab[5] // 24)]
+
+    def string_at(self, offset):
+        return bytes(self.data[offset:self.data.index(b"\0", offset)])
+
+    def symbol_name_offset(self, name):
+        for index, symbol in enumerate(self.symbols):
+            offset = self.sections[self.strtab][4] + symbol[0]
+            if self.string_at(offset) == name:
+                return index, offset
+        raise KeyError(name)
+
+    def pointer_to_string(self, rela_name, value):
+        """(rela entry file offset, string file offset) of the relocation in `rela_name` that
+        points at the NUL-terminated string `value`."""
+        rela = self.sections[self.index(rela_name)]
+        for entry in range(rela[5] // 24):
+            at = rela[4] + 24 * entry
+            _, info, addend = struct.unpack_from("<QQq", self.data, at)
+            symbol = self.symbols[info >> 32]
+            target = self.sections[symbol[3]]
+            offset = target[4] + symbol[4] + addend
+            if self.string_at(offset) == value:
+                return at, offset
+        raise KeyError(value)
+
+    def grow(self, data, section, extra):
+        """Appends section `section`'s bytes plus `extra` at the end of `data` (8-aligned) and
+        points its header there; returns the offset of `extra` inside the section."""
+        offset, size = self.sections[section][4], self.sections[section][5]
+        data += b"\0" * (-len(data) % 8)
+        start = len(data)
+        data += self.data[offset:offset + size] + extra
+        struct.pack_into("<Q", data, self.header_offset(section, "offset"), start)
+        struct.pack_into("<Q", data, self.header_offset(section, "size"), size + len(extra))
+        return size
+
+
+def hostile_kinds(cdrom, split):
+    """(kind, bytes, word) for every payload and field: lp_cdrom's module name and its symbol
+    cdrom_mutex (a .klp.sym.cdrom.cdrom_mutex,0 of every part), lp_split's object sr_mod."""
+    kinds = []
+    this_module = cdrom.sections[cdrom.index(".gnu.linkonce.this_module")][4] + 24
+    modinfo = cdrom.index(".modinfo")
+    name_entry = bytes(cdrom.data).index(b"\0name=lp_cdrom\0") + 6
+    symbol, symbol_at = cdrom.symbol_name_offset(b"cdrom_mutex")
+    rela_at, object_at = split.pointer_to_string(".rela.data.objs", b"sr_mod")
+    for field, (word, limit) in HOSTILE_FIELDS.items():
+        for payload, make in HOSTILE_PAYLOADS + [("overlong", None)]:
+            if field == "module-name":
+                data = bytearray(cdrom.data)
+                if make:
+                    new = make(b"lp_cdrom")
+                    data[name_entry:name_entry + 8] = new
+                    data[this_module:this_module + 8] = new
+                else:
+                    entries = bytes(cdrom.data[cdrom.sections[modinfo][4]:][:cdrom.sections[modinfo][5]])
+                    grown = entries.replace(b"name=lp_cdrom\0", b"name=" + overlong(b"lp_cdrom", limit) + b"\0")
+                    cdrom.grow(data, modinfo, b"")
+                    start = struct.unpack_from("<Q", data, cdrom.header_offset(modinfo, "offset"))[0]
+                    data[start:] = grown
+                    struct.pack_into("<Q", data, cdrom.header_offset(modinfo, "size"), len(grown))
+                    data[this_module:this_module + 56] = overlong(b"lp_cdrom", 56)
+            elif field == "symbol-name":
+                data = bytearray(cdrom.data)
+                if make:
+                    data[symbol_at:symbol_at + 11] = make(b"cdrom_mutex")
+                else:
+                    at = cdrom.grow(data, cdrom.strtab, overlong(b"cdrom_mutex", limit) + b"\0")
+                    struct.pack_into("<I", data, cdrom.sections[cdrom.index(".symtab")][4] + 24 * symbol, at)
+            else:
+                data = bytearray(split.data)
+                if make:
+                    data[object_at:object_at + 6] = make(b"sr_mod")
+                else:
+                    info = struct.unpack_from("<Q", data, rela_at + 8)[0]
+                    target = split.symbols[info >> 32]
+                    at = split.grow(data, target[3], overlong(b"sr_mod", limit) + b"\0")
+                    struct.pack_into("<q", data, rela_at + 16, at - target[4])
+            kinds.append((f"hostile-{field}-{payload}", bytes(data), word))
     return kinds
 
 
@@ -208,6 +372,31 @@ class Runner:
             self.run(kind, command, runs[command], [name], outputs.get(command, []), inputs, word=word)
 
 
+def hostile_policies(runner, klp_split, work, inputs):
+    """check on a modprobe.d policy build wrote, changed: refused with one line (exit 1). The
+    unchanged policy passes."""
+    parts = os.path.join(work, "policy-parts")
+    subprocess.run([klp_split, "build", SPLIT, "-b", WORLD, "--sympos", "ucode_path=2", "-o", parts], check=True,
+                   stdout=subprocess.DEVNULL)
+    good = open(os.path.join(parts, "lp_split.conf")).read()
+    clean = subprocess.run([klp_split, "check", os.path.join(parts, "lp_split.conf"), "-b", WORLD],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    runner.report("policy-unchanged", "check", f"exit {clean.returncode}: {clean.stderr.decode()[:300]}"
+                  if clean.returncode != 0 or clean.stderr else None, "passes")
+    changes = [
+        ("policy-injected-command", good.replace("--ignore-remove cdrom; rc=$?", "--ignore-remove cdrom; id; rc=$?", 1)),
+        ("policy-extra-rule", good + "install cdrom /bin/sh -c 'id'\n"),
+        ("policy-hostile-name", good.replace("# cdrom: patched by", "# cd$(id)m: patched by", 1)),
+        ("policy-not-klp-split", "install cdrom /bin/sh -c 'id'\n"),
+        ("policy-truncated", good[:len(good) // 2]),
+    ]
+    for kind, text in changes:
+        path = os.path.join(inputs, f"{kind}.conf")
+        with open(path, "w") as f:
+            f.write(text)
+        runner.run(kind, "check", ["check", path, "-b", WORLD], [os.path.basename(path)], [], [path])
+
+
 def nobody_available(klp_split):
     """setpriv and user nobody exist, and nobody can run klp-split and read the fixtures (a
     checkout under a 0700 home directory cannot be used by nobody)."""
@@ -250,6 +439,29 @@ def main():
             with open(path, "wb") as f:
                 f.write(data)
             runner.elf_input(kind, path, word)
+
+        for kind, data, word in compressed_kinds():
+            suffix = {"xz": "xz", "zstd": "zst", "gzip": "gz"}[kind.split("-")[0]]
+            path = os.path.join(inputs, f"{kind}.ko.{suffix}")
+            with open(path, "wb") as f:
+                f.write(data)
+            runner.elf_input(kind, path, word)
+        world, bad_cdrom = compressed_world(work)
+        out = os.path.join(work, "out", "world-module-xz-truncated")
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        for command, argv, outputs in (
+                ("plan", ["plan", FIXTURE, "-b", world], []),
+                ("build", ["build", FIXTURE, "-b", world, "-o", out + ".d"], [out + ".d"]),
+                ("convert", ["convert", FIXTURE, "-b", world, "-o", out + ".ko"], [out + ".ko"]),
+                ("check", ["check", runner.converted, "-b", world], [])):
+            runner.run("world-module-xz-truncated", command, argv, ["cdrom.ko"], outputs,
+                       [bad_cdrom, FIXTURE, runner.converted], word="cannot decompress")
+        for kind, data, word in hostile_kinds(Editable(FIXTURE), Editable(SPLIT)):
+            path = os.path.join(inputs, f"{kind}.ko")
+            with open(path, "wb") as f:
+                f.write(data)
+            runner.elf_input(kind, path, word)
+        hostile_policies(runner, klp_split, work, inputs)
 
         directory = os.path.join(inputs, "directory.ko")
         os.makedirs(directory, exist_ok=True)

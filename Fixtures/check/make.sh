@@ -7,7 +7,7 @@ root=$(cd "$here/../.." && pwd)
 cd "$root"
 if [ "${1:-}" = "--base" ]; then
     swift build
-    for fixture in lp_cdrom lp_klpbuild lp_vmlinux lp_split; do
+    for fixture in lp_cdrom lp_klpbuild lp_vmlinux lp_split lp_nodatasections; do
         out=$(mktemp -d)
         options=""
         [ "$fixture" = lp_split ] && options="--sympos ucode_path=2"

@@ -1,4 +1,5 @@
 import FoundationEssentials
+import KernelWorld
 
 /// The outcome of `check`: every finding, sorted (by module in the order given, errors first, then
 /// location, rule id and message), and the counts the gate decides on.
@@ -14,6 +15,8 @@ package struct CheckReport: Sendable {
 
     package let modules: [ModuleSummary]
     package let findings: [Finding]
+    /// The target kernel the world named (`CheckWorld.target`), for the header line.
+    package var target: TargetKernel?
 
     package init(modules: [CheckedModule], findings: [Finding]) {
         let order = Dictionary(modules.enumerated().map { ($0.element.file, $0.offset) }, uniquingKeysWith: { first, _ in first })
@@ -39,6 +42,11 @@ package struct CheckReport: Sendable {
     /// The ids of the rules broken, sorted and without repeats.
     package var ruleIDs: [String] { Array(Set(findings.map(\.id))).sorted() }
 
+    /// `target 6.12.118+deb12-amd64 (-k), modules .ko.xz`: what the modules were checked against.
+    package var header: String {
+        target.map { "target \($0.summary)" } ?? "target kernel unknown (no release in the world or the modules' vermagic)"
+    }
+
     /// `N error(s), N warning(s) in N module(s)`.
     package var summary: String {
         "\(errorCount) error(s), \(warningCount) warning(s) in \(modules.count) module(s)"
@@ -57,7 +65,7 @@ package struct CheckReport: Sendable {
             }
             return line
         }
-        return (lines + [summary]).joined(separator: "\n") + "\n"
+        return ([header] + lines + [summary]).joined(separator: "\n") + "\n"
     }
 
     /// `schemaVersion` 1: sorted keys, pretty-printed, no absolute paths (docs/json-schema.md).
@@ -69,6 +77,7 @@ package struct CheckReport: Sendable {
             let modules: [ModuleSummary]
             let findings: [Finding]
             let summary: Summary
+            let target: TargetKernel?
         }
         struct Summary: Encodable {
             let errors: Int
@@ -77,7 +86,8 @@ package struct CheckReport: Sendable {
         }
         let document = Document(schemaVersion: 1, strict: strict, passed: passes(strict: strict), modules: modules,
                                 findings: findings,
-                                summary: Summary(errors: errorCount, warnings: warningCount, modules: modules.count))
+                                summary: Summary(errors: errorCount, warnings: warningCount, modules: modules.count),
+                                target: target)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(document) else { return "{}\n" }

@@ -15,6 +15,9 @@ package struct CheckWorld: Sendable {
     package var symbolOrders: [ObjectName: SymbolOrder]
     /// False when no module tree was given: module names and dependencies are then unknown.
     package var hasModuleTree: Bool
+    /// The target kernel's release and module compression; nil when neither the world nor a
+    /// module's vermagic names a release.
+    package var target: TargetKernel?
 
     package init(exports: ExportTable, moduleDependencies: [ObjectName: Set<ObjectName>] = [:],
                  symbolOrders: [ObjectName: SymbolOrder] = [:], hasModuleTree: Bool) {

@@ -7,7 +7,9 @@ import Planner
 /// in `.gnu.linkonce.this_module` and, when it can be read, the patch it describes.
 ///
 /// Unlike `LivepatchReader`, reading succeeds for any readable x86-64 kernel module: a missing
-/// `livepatch=Y` or an unreadable klp_patch is something to report, not a reason to stop.
+/// `livepatch=Y` or an unreadable klp_patch is something to report, not a reason to stop. A name
+/// kbuild would never produce (`InputNames`) is: the module is refused, as the other commands
+/// refuse it.
 package struct CheckedModule: Sendable {
     /// The file name without its directory (used in every finding).
     package let file: String
@@ -23,12 +25,8 @@ package struct CheckedModule: Sendable {
     /// The klp_patch/klp_object description; nil when `patchProblem` says why it could not be read.
     package let patch: KlpPatch?
     package let patchProblem: String?
-
-    /// Offset of `struct module.name` in `.gnu.linkonce.this_module` (v6.1, 64-bit: after `state`
-    /// and `struct list_head list`).
-    package static let moduleNameOffset = 24
-    /// `MODULE_NAME_LEN` on 64-bit.
-    package static let moduleNameLength = 56
+    /// Pointers of the klp structs that no relocation fills in (`KlpStructAudit`).
+    package var structGaps: [KlpPointerGap] = []
 
     package init(file: String, sections: [Section], symbols: [Symbol], relocationSections: [RelocationSection],
                  modinfo: ModuleInfo, versions: [ModuleVersion], thisModuleName: String?,
@@ -65,32 +63,45 @@ package struct CheckedModule: Sendable {
                 versions = parsed
             }
             versions += try extendedVersions(elf, file: file)
-            var thisModuleName: String?
-            if let section = elf.section(named: ".gnu.linkonce.this_module") {
-                let bytes = try elf.contents(of: section)
-                if bytes.count >= moduleNameOffset + moduleNameLength {
-                    let field = bytes[moduleNameOffset..<(moduleNameOffset + moduleNameLength)]
-                    thisModuleName = String(decoding: field.prefix { $0 != 0 }, as: UTF8.self)
-                }
-            }
+            let thisModuleName = try elf.section(named: ThisModule.sectionName).flatMap { ThisModule.name(in: try elf.contents(of: $0)) }
+            _ = try InputNames.moduleName(file: file, modinfo: modinfo, thisModuleName: thisModuleName)
             var relocationSections: [RelocationSection] = []
             for section in elf.sections where section.isRelocationSection {
                 relocationSections.append(RelocationSection(section: section, targetIndex: section.info,
                                                             entries: try elf.relocations(in: section)))
             }
+            try InputNames.symbolsAndSections(file: file, sections: elf.sections, symbols: elf.symbols)
             var patch: KlpPatch?
             var patchProblem: String?
+            var audit = KlpStructAudit.empty
+            var problem: LivepatchError?
             do {
-                patch = try LivepatchReader.read(path: path, displayName: file, requireLivepatchMarker: false).patch
+                let inspection = try LivepatchReader.inspect(path: path, displayName: file)
+                patch = inspection.module?.patch
+                audit = inspection.audit
+                problem = inspection.problem
+            } catch where error.kind == .invalidName {
+                throw error
             } catch {
-                let prefix = "\(file): "
-                patchProblem = error.message.hasPrefix(prefix) ? String(error.message.dropFirst(prefix.count)) : error.message
+                problem = error
             }
-            return CheckedModule(file: file, sections: elf.sections, symbols: elf.symbols,
-                                 relocationSections: relocationSections, modinfo: modinfo, versions: versions,
-                                 thisModuleName: thisModuleName, patch: patch, patchProblem: patchProblem)
+            // a name klp-split could not emit safely is refused when read (exit 1), not a finding
+            if let problem, problem.kind == .invalidName { throw problem }
+            if let problem {
+                let prefix = "\(file): "
+                patchProblem = problem.message.hasPrefix(prefix) ? String(problem.message.dropFirst(prefix.count)) : problem.message
+            }
+            // A lost klp_object.name is reported once (klp-struct-relocation); the other rules see the object meant.
+            for (index, name) in audit.intendedNames.sorted(by: { $0.key < $1.key }) { patch = patch?.naming(object: index, name) }
+            var module = CheckedModule(file: file, sections: elf.sections, symbols: elf.symbols,
+                                       relocationSections: relocationSections, modinfo: modinfo, versions: versions,
+                                       thisModuleName: thisModuleName, patch: patch, patchProblem: patchProblem)
+            module.structGaps = audit.gaps
+            return module
         } catch let error as CheckError {
             throw error
+        } catch let error as LivepatchError {
+            throw CheckError.unreadable(error.message)
         } catch let error as ELFError {
             throw CheckError.unreadable(error.naming(file).description)
         } catch {

@@ -7,9 +7,11 @@ package enum Checker {
             KernelRules.check(module, into: &findings)
             SymbolRules.check(module, world: world, into: &findings)
             DependencyRules.check(module, world: world, all: modules, into: &findings)
-            HazardRules.check(module, into: &findings)
+            HazardRules.check(module, target: world.target, into: &findings)
         }
         SetRules.check(modules, world: world, into: &findings)
-        return CheckReport(modules: modules, findings: findings.findings)
+        var report = CheckReport(modules: modules, findings: findings.findings)
+        report.target = world.target
+        return report
     }
 }

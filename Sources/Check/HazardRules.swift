@@ -1,3 +1,4 @@
+import KernelWorld
 import Planner
 
 /// Warnings: things that load but break later.
@@ -7,12 +8,11 @@ import Planner
 /// "livepatch,x86: Clear relocation targets on a module removal"); include/linux/moduleparam.h
 /// (`__param` section, `parm=` and `parmtype=` in `.modinfo`).
 package enum HazardRules {
-    /// The first x86 release that clears klp relocation targets when the patched module goes.
-    static let clearRelocationsSince = (major: 6, minor: 3)
-
-    static func check(_ module: CheckedModule, into findings: inout FindingList) {
-        if let vermagic = module.modinfo.value("vermagic"), let version = kernelVersion(vermagic),
-           version < clearRelocationsSince {
+    /// The reload hazard follows the target kernel the world names (`TargetKernel`); without one,
+    /// the module's own vermagic.
+    static func check(_ module: CheckedModule, target: TargetKernel?, into findings: inout FindingList) {
+        let version = target?.version ?? module.modinfo.value("vermagic").flatMap(KernelVersion.init(release:))
+        if let version, version < TargetKernel.clearRelocateAddSince {
             var objects: [String] = []
             for table in module.klpRelocationSections {
                 if let name = KlpRelaName(table.section.name), name.object != "vmlinux", !objects.contains(name.object) {
@@ -21,7 +21,7 @@ package enum HazardRules {
             }
             if let first = module.klpRelocationSections.first(where: { KlpRelaName($0.section.name).map { $0.object != "vmlinux" } ?? false }) {
                 findings.add(.moduleReloadHazard, module.file, first.section.name,
-                             Messages.reloadHazard(version: "\(version.major).\(version.minor)", modules: objects))
+                             Messages.reloadHazard(version: version.description, modules: objects))
             }
         }
         if !PatchIdentity(module: module).isMain {
@@ -33,14 +33,5 @@ package enum HazardRules {
                 findings.add(.partParameters, module.file, ".modinfo", Messages.partParameters(parameters))
             }
         }
-    }
-
-    /// `major.minor` from the start of a vermagic string such as `6.1.0-56-amd64 SMP preempt ...`.
-    package static func kernelVersion(_ vermagic: String) -> (major: Int, minor: Int)? {
-        let release = vermagic.prefix { $0 != " " }
-        let numbers = release.split(separator: ".", maxSplits: 2)
-        guard numbers.count >= 2, let major = Int(numbers[0]),
-              let minor = Int(numbers[1].prefix { $0.isNumber }) else { return nil }
-        return (major, minor)
     }
 }

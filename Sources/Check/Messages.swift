@@ -1,4 +1,5 @@
 import KernelWorld
+import Livepatch
 
 /// Every message `check` prints, in one place. Each says what is wrong and what to do next; where
 /// the kernel has a message for the same failure, it is quoted.
@@ -11,16 +12,14 @@ enum Messages {
         "no livepatch=Y, so the kernel refuses to enable the patch (\"module %s is not marked as a livepatch module\"); add MODULE_INFO(livepatch, \"Y\") to the source"
     }
 
-    static func nameTooLong(_ name: String, where place: String) -> String {
-        "module name '\(name)' in \(place) is \(name.utf8.count) bytes, longer than the kernel's 55 (MODULE_NAME_LEN - 1); shorten the livepatch's name"
-    }
-
-    static func nameHasDot(_ name: String, where place: String) -> String {
-        "module name '\(name)' in \(place) contains '.', which ends the object name in '.klp.sym.OBJECT.SYMBOL,POS'; rename the module"
-    }
-
     static func namesDisagree(modinfo: String?, thisModule: String?) -> String {
         "modinfo name=\(modinfo.map { "'\($0)'" } ?? " is missing") but .gnu.linkonce.this_module says \(thisModule.map { "'\($0)'" } ?? "nothing"); the kernel uses one and kmod the other, so rebuild the module so that both agree"
+    }
+
+    static func structPointerGap(_ gap: KlpPointerGap) -> String {
+        let member = "struct \(gap.structName).\(gap.member) (offset \(gap.memberOffset))" + (gap.object.map { " of object '\($0)'" } ?? "")
+        let what = gap.found.map { "points to \($0)" } ?? "has no relocation, so the kernel reads NULL there"
+        return "\(member) \(what); it must point to \(gap.needs); the tool that wrote this module dropped the relocation: rebuild the module (if its klp structs share .data with other data, with KCFLAGS=-fdata-sections)"
     }
 
     static func badRelaName(_ name: String) -> String {

@@ -1,5 +1,6 @@
 import ELF
 import KernelWorld
+import Livepatch
 import Planner
 
 /// The livepatch ELF format of one module: `livepatch=Y`, the module name, and the names, flags
@@ -58,6 +59,9 @@ enum ModuleFormatRules {
             findings.add(.klpSymName, file, symbol.name.isEmpty ? "symbol \(symbol.index)" : symbol.name,
                          Messages.badSymbolName(symbol.name))
         }
+        for gap in module.structGaps {
+            findings.add(.klpStructRelocation, file, gap.location, Messages.structPointerGap(gap))
+        }
         for table in module.ordinaryRelocationSections {
             var reported: Set<Int> = []
             for entry in table.entries where entry.symbolIndex < module.symbols.count {
@@ -70,19 +74,11 @@ enum ModuleFormatRules {
         }
     }
 
-    /// `.modinfo name=` and `struct module.name` fit `MODULE_NAME_LEN`, have no '.', and agree.
+    /// `.modinfo name=` and `struct module.name` agree. That each is a kbuild name (at most 55
+    /// characters of `[A-Za-z0-9_]`) is checked when the module is read (`InputNames`): a module
+    /// with any other name is refused, not reported.
     private static func checkNames(_ module: CheckedModule, into findings: inout FindingList) {
         let modinfoName = module.modinfo.value("name")
-        for (name, place, location) in [(modinfoName, "modinfo name=", ".modinfo"),
-                                        (module.thisModuleName, ".gnu.linkonce.this_module", ".gnu.linkonce.this_module")] {
-            guard let name else { continue }
-            if name.utf8.count > ObjectName.maximumLength {
-                findings.add(.moduleName, module.file, location, Messages.nameTooLong(name, where: place))
-            }
-            if name.contains(".") {
-                findings.add(.moduleName, module.file, location, Messages.nameHasDot(name, where: place))
-            }
-        }
         // modpost writes name= since v5.3 (MODULE_INFO(name, KBUILD_MODNAME) in <module>.mod.c); older
         // modules have none, and a module without .gnu.linkonce.this_module does not load at all.
         if let modinfoName, let thisModuleName = module.thisModuleName, modinfoName != thisModuleName {

@@ -14,10 +14,6 @@ package struct Rule: Sendable, Hashable {
     /// "module %s is not marked as a livepatch module".
     package static let modinfoLivepatch = Rule(id: "modinfo-livepatch", severity: .error,
         summary: "`.modinfo` has `livepatch=Y`")
-    /// `MODULE_NAME_LEN` (56 on 64-bit): at most 55 characters; no `.` because the kernel parses
-    /// `.klp.sym.%55[^.]`.
-    package static let moduleName = Rule(id: "module-name", severity: .error,
-        summary: "the module name is at most 55 characters and has no '.'")
     /// `struct module.name` (offset 24 of `.gnu.linkonce.this_module`) is what the kernel uses;
     /// `.modinfo name=` is what kmod and depmod use.
     package static let moduleNameMismatch = Rule(id: "module-name-mismatch", severity: .error,
@@ -46,6 +42,14 @@ package struct Rule: Sendable, Hashable {
     /// objects of the patch; sections for other objects are never applied.
     package static let klpRelaObject = Rule(id: "klp-rela-object", severity: .error,
         summary: "every `.klp.rela.<object>` names an object the module patches (or vmlinux)")
+
+    /// kernel/livepatch/core.c `klp_enable_patch()` (`!patch->mod || !patch->objs`: -EINVAL),
+    /// `klp_init_object()` (`!obj->funcs`), `klp_init_func()` (`!func->old_name`, `!func->new_func`),
+    /// `klp_is_module()` (a NULL `obj->name` is vmlinux): every pointer the kernel reads from
+    /// `struct klp_patch`, `klp_object`, `klp_func` (or klp-build's `_ext` structs) is relocated to the
+    /// right target. Issue 15: a part with 2 of its 6 relocations loaded with "Invalid argument".
+    package static let klpStructRelocation = Rule(id: "klp-struct-relocation", severity: .error,
+        summary: "every pointer member of klp_patch, klp_object and klp_func is covered by a relocation to the right target")
 
     // MARK: Kernel rules
 
@@ -135,8 +139,8 @@ package struct Rule: Sendable, Hashable {
 
     /// Every rule, in the order of the documentation.
     package static let all: [Rule] = [
-        modinfoLivepatch, moduleName, moduleNameMismatch, klpRelaName, klpSymName, klpRelaSection,
-        klpRelaSymbol, livepatchSymbolInOrdinaryRela, klpRelaObject,
+        modinfoLivepatch, moduleNameMismatch, klpRelaName, klpSymName, klpRelaSection,
+        klpRelaSymbol, livepatchSymbolInOrdinaryRela, klpRelaObject, klpStructRelocation,
         vmlinuxSymbolInModuleRela, moduleSymbolInVmlinuxRela, staticKey, staticCall,
         klpSymbolMissing, klpSymbolAmbiguous, klpSymbolPosition, klpCRC, patchedFunction, noSymbolOrder,
         implicitDependency, unexportedSymbol, unknownExport,

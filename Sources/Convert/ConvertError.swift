@@ -10,6 +10,7 @@ package struct ConvertError: Error, CustomStringConvertible, Sendable, Equatable
         case missingExport
         case output
         case inconsistent
+        case policy
     }
 
     package let kind: Kind
@@ -53,6 +54,12 @@ package struct ConvertError: Error, CustomStringConvertible, Sendable, Equatable
 
     package static func output(_ message: String) -> ConvertError {
         ConvertError(kind: .output, message: message)
+    }
+
+    /// A modprobe.d policy that is not, line for line, one `klp-split build` writes.
+    package static func policy(_ file: String, line: Int, _ what: String) -> ConvertError {
+        ConvertError(kind: .policy, message:
+            "\(file):\(line): error: \(what); klp-split runs only policies it wrote itself (regenerate it with 'klp-split build')")
     }
 
     package static func inconsistent(_ file: String, _ what: String) -> ConvertError {

@@ -32,61 +32,24 @@ package enum LoadPolicy {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// Waits (up to 60 s) until no livepatch is in transition; POSIX sh, busybox-compatible.
-    static let waitTransitions =
-        "i=0; while grep -qs 1 /sys/kernel/livepatch/*/transition && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done"
-
-    /// Disables a part and waits until the kernel has released it, then removes it.
-    static func unloadPart(_ part: String) -> String {
-        let directory = "/sys/kernel/livepatch/\(part)"
-        return "if [ -d \(directory) ]; then \(waitTransitions); echo 0 > \(directory)/enabled; "
-            + "i=0; while { [ -d \(directory) ] || [ \"$(cat /sys/module/\(part)/refcnt 2>/dev/null || echo 0)\" != 0 ]; } && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; fi; "
-            + "/sbin/modprobe -r --ignore-remove \(part) 2>/dev/null || true"
+    /// The modprobe.d policy of a plan (`ModprobePolicy`); `dependencies` gives, by module, the
+    /// modules it depends on (modules.dep), whose parts its removal can take along.
+    package static func modprobePolicy(_ plan: Plan, dependencies: [String: [String]]) throws(ConvertError) -> ModprobePolicy {
+        let moduleParts = plan.parts.filter { !$0.isMain }
+        let rules = moduleParts.map { part in
+            ModprobePolicy.Rule(module: part.object, part: part.name, alsoRemoved: moduleParts.filter { other in
+                other.name != part.name && (dependencies[part.object] ?? []).contains(other.object)
+            }.map { ModprobePolicy.Removal(part: $0.name, module: $0.object) })
+        }
+        do {
+            return try ModprobePolicy(patch: plan.patch, mainPart: plan.parts.first { $0.isMain }?.name, rules: rules)
+        } catch {
+            throw .inconsistent(plan.patch, "a name of the modprobe.d policy \(error)")
+        }
     }
 
-    /// The modprobe.d file.
-    package static func modprobeConf(_ plan: Plan, dependencies: [String: [String]]) -> String {
-        let main = plan.parts.first { $0.isMain }
-        var lines = [
-            "# modprobe.d rules for livepatch '\(plan.patch)', written by klp-split. Needs kmod's modprobe",
-            "# (busybox modprobe ignores softdep/install/remove). Install the parts where depmod finds them",
-            "# (for example /lib/modules/$(uname -r)/updates/), run depmod, and copy this file to",
-            "# /etc/modprobe.d/.",
-            "#",
-            "# Eager mode: load every part up front (see load-order); nothing pins the patched modules.",
-            "# On-demand mode: load only the main part; each part follows its module (an install rule on the",
-            "# module, not 'softdep ... post:': kmod's 'modprobe -r' removes post-softdeps before it runs the",
-            "# module's remove rule, and fails on the part, which an enabled livepatch keeps in use).",
-            "# Every step waits for running livepatch transitions: the kernel runs one at a time.",
-            "#",
-            "# Reload hazard on x86 before v6.3: a module cannot be loaded again while a part holding",
-            "# klp relocations for it is loaded (\"Skipping invalid relocation target, existing value is",
-            "# nonzero\"). So removing a patched module first disables and removes its part (and the parts",
-            "# of the modules its removal can take along); loading the module again brings the part back.",
-        ]
-        let moduleParts = plan.parts.filter { !$0.isMain }
-        for part in moduleParts {
-            let module = part.object
-            var load: [String] = [waitTransitions]
-            if let main { load.append("/sbin/modprobe \(main.name)") }
-            load.append("/sbin/modprobe --ignore-install \(part.name) && { \(waitTransitions); }")
-            lines.append("")
-            lines.append("# \(module): patched by \(part.name)")
-            lines.append("install \(module) /sbin/modprobe --ignore-install \(module) $CMDLINE_OPTS && /sbin/modprobe \(part.name)")
-            lines.append("install \(part.name) /bin/sh -c '\(load.joined(separator: "; "))'")
-            // Parts whose modules this module's removal may also remove (its dependencies).
-            let affected = [part] + moduleParts.filter { other in
-                other.name != part.name && (dependencies[module] ?? []).contains(other.object)
-            }
-            var remove = affected.map { unloadPart($0.name) }
-            remove.append("/sbin/modprobe -r --ignore-remove \(module)")
-            remove.append("rc=$?")
-            for other in affected where other.name != part.name {
-                remove.append("if [ -d /sys/module/\(other.object) ]; then /sbin/modprobe \(other.name); fi")
-            }
-            remove.append("exit $rc")
-            lines.append("remove \(module) /bin/sh -c '\(remove.joined(separator: "; "))'")
-        }
-        return lines.joined(separator: "\n") + "\n"
+    /// The modprobe.d file (`ModprobePolicy.text`).
+    package static func modprobeConf(_ plan: Plan, dependencies: [String: [String]]) throws(ConvertError) -> String {
+        try modprobePolicy(plan, dependencies: dependencies).text
     }
 }

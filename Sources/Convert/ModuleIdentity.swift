@@ -12,9 +12,9 @@ struct ModuleIdentity {
     let builder: PartBuilder
 
     /// Offset of `struct module.name` (include/linux/module.h, v6.1, 64-bit).
-    static let moduleNameOffset = 24
+    static let moduleNameOffset = ThisModule.nameOffset
     /// MODULE_NAME_LEN on 64-bit.
-    static let moduleNameLength = 56
+    static let moduleNameLength = ThisModule.nameLength
     /// The `__versions` entry modpost always adds for the module ABI (v6.1: `module_layout`).
     static let layoutSymbol = "module_layout"
 

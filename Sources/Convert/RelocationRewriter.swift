@@ -41,31 +41,51 @@ struct RelocationRewriter {
         let exported = Set(input.symbols.compactMap { symbol -> String? in
             symbol.name.hasPrefix("__ksymtab_") ? String(symbol.name.dropFirst("__ksymtab_".count)) : nil
         })
-        let metadata = builder.livepatch.patch.metadataSections
         for target in selection.kept.sorted() {
             let targetName = input.sections[target].name
             for (tableName, entries) in selection.relocationTables(for: target, includingLivepatch: builder.wholeModule) {
                 if ordinaryNames[target] == nil && !tableName.hasPrefix(".klp.rela.") { ordinaryNames[target] = tableName }
                 for entry in entries {
-                    guard let offset = selection.newOffset(section: target, offset: entry.offset) else { continue }
-                    if let funcs = builder.object.functionsArray, funcs.section == target,
-                       !(funcs.offset..<(funcs.offset + builder.object.functionsArraySize)).contains(entry.offset) {
-                        continue  // another object's klp_func entries: the part's klp_patch never reads them
-                    }
+                    guard selection.keepsRelocation(section: target, offset: entry.offset),
+                          let offset = selection.newOffset(section: target, offset: entry.offset) else { continue }
                     let site = "\(targetName)+0x\(String(entry.offset, radix: 16))"
                     if let reference = references["\(targetName)\u{0}\(entry.offset)"] {
                         try convert(entry, offset: offset, reference: reference, target: target, site: site, exported: exported)
                         continue
                     }
                     if let section = selection.definedSection(of: entry.symbolIndex), !selection.kept.contains(section) {
-                        // Unused entries of the klp arrays and alternatives' replacement code for code
-                        // this part does not carry point at other parts; nothing reads them here.
-                        if metadata.contains(target) || SectionRole.specialAuxiliary.contains(targetName) { continue }
+                        // Alternatives' replacement code for code this part does not carry: no
+                        // .altinstructions entry of this part names it, so nothing reads it here.
+                        if SectionRole.specialAuxiliary.contains(targetName) { continue }
                         throw .inconsistent(file, "\(site) points into \(input.sections[section].name), which part '\(builder.part.name)' does not carry")
                     }
                     append(PartBuilder.PendingRelocation(offset: offset, type: entry.type, symbol: .original(entry.symbolIndex),
                                                          addend: entry.addend), to: target)
                 }
+            }
+        }
+        try verifyNothingDropped()
+    }
+
+    /// The invariant: every input relocation of a byte the part keeps is in the part, as an ordinary
+    /// relocation or a `.klp.rela` one. Only dropped entries, other objects' `klp_func` entries and
+    /// alternatives' replacement code for other parts' code lose theirs.
+    private func verifyNothingDropped() throws(ConvertError) {
+        let input = builder.input
+        var emitted: [Int: Int] = ordinary.mapValues(\.count)
+        for (key, entries) in livepatch { emitted[key.target, default: 0] += entries.count }
+        for target in selection.kept.sorted() {
+            let auxiliary = SectionRole.specialAuxiliary.contains(input.sections[target].name)
+            var expected = 0
+            for (_, entries) in selection.relocationTables(for: target, includingLivepatch: builder.wholeModule) {
+                for entry in entries where selection.keepsRelocation(section: target, offset: entry.offset) {
+                    if auxiliary, let section = selection.definedSection(of: entry.symbolIndex), !selection.kept.contains(section) { continue }
+                    expected += 1
+                }
+            }
+            let actual = emitted[target] ?? 0
+            if actual != expected {
+                throw .inconsistent(file, "\(input.sections[target].name) keeps \(actual) of the \(expected) relocations of the bytes part '\(builder.part.name)' carries")
             }
         }
     }

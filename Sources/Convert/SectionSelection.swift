@@ -12,6 +12,11 @@ struct SectionSelection {
     private(set) var filters: [Int: EntryFilter] = [:]
     /// The classic `struct klp_object` array: this part's entry moves to the array's start.
     private(set) var objectsArray: (section: Int, start: UInt64, extent: UInt64, entryStart: UInt64, stride: UInt64)?
+    /// Byte ranges of kept sections that this part's klp_patch never reaches: the other objects'
+    /// `klp_func` entries (klp-build's `.init.klp_funcs`, or one `.data` for everything without
+    /// `-fdata-sections`). Their relocations are dropped; every other relocation of a kept byte is
+    /// kept or converted (`RelocationRewriter.verifyNothingDropped`).
+    private(set) var unreachableRanges: [Int: [Range<UInt64>]] = [:]
 
     /// Export tables and the table whose entries pick theirs (linux/export-internal.h: `struct
     /// kernel_symbol` is 12 bytes with PREL32 members; a CRC is 4 bytes).
@@ -32,6 +37,7 @@ struct SectionSelection {
         try chooseSections()
         try filterTables()
         chooseObjectsArray()
+        chooseUnreachableFunctions()
     }
 
     /// klp-convert's annotations (`.klp.module_relocs.<obj>`) only carry sympos for the conversion.
@@ -165,7 +171,25 @@ struct SectionSelection {
         objectsArray = (entry.section, first.offset, stride * UInt64(patch.objects.count + 1), entry.offset, stride)
     }
 
+    private mutating func chooseUnreachableFunctions() {
+        let own = builder.object
+        let ownRange = own.functionsArray.map { $0.offset..<($0.offset + own.functionsArraySize) }
+        for (index, object) in builder.livepatch.patch.objects.enumerated() where index != builder.partIndex {
+            guard let funcs = object.functionsArray, kept.contains(funcs.section), object.functionsArraySize > 0 else { continue }
+            let range = funcs.offset..<(funcs.offset + object.functionsArraySize)
+            if let ownRange, own.functionsArray?.section == funcs.section, ownRange.overlaps(range) { continue }
+            unreachableRanges[funcs.section, default: []].append(range)
+        }
+    }
+
     // MARK: lookups
+
+    /// Whether the part keeps the relocation at this offset of a kept section: its bytes are kept
+    /// (not a dropped entry) and this part's klp_patch can reach them.
+    func keepsRelocation(section: Int, offset: UInt64) -> Bool {
+        guard newOffset(section: section, offset: offset) != nil else { return false }
+        return !(unreachableRanges[section] ?? []).contains { $0.contains(offset) }
+    }
 
     /// The relocation tables that patch `target`; `.klp.rela.*` ones only with `includingLivepatch`
     /// (`convert` keeps the klp relocations an input already has).

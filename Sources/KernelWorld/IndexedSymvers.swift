@@ -115,7 +115,7 @@ struct IndexedSymvers: Sendable {
                 // symbol: not empty, no space
                 guard symbolEnd > fields.1 else { return false }
                 for offset in fields.1..<symbolEnd where all[offset] == UInt8(ascii: " ") { return false }
-                // owner: a path (drivers/cdrom/cdrom) without space or '.', its last part 1 to 55 bytes
+                // owner: a path (drivers/cdrom/cdrom) without space or '.', its last part 1 to 55 bytes of [A-Za-z0-9_-]
                 var nameStart = fields.2
                 for offset in fields.2..<ownerEnd {
                     let byte = all[offset]
@@ -123,6 +123,9 @@ struct IndexedSymvers: Sendable {
                     if byte == UInt8(ascii: "/") { nameStart = offset + 1 }
                 }
                 guard ownerEnd > nameStart, ownerEnd - nameStart <= ObjectName.maximumLength else { return false }
+                for offset in nameStart..<ownerEnd where all[offset] >= 0x80 || !ObjectName.isNameByte[Int(all[offset])] {
+                    return false
+                }
                 // the export macro in the fourth column
                 guard Self.isExportKind(UnsafeBufferPointer(rebasing: all[fields.3..<kindEnd])) else { return false }
                 let symbol = UnsafeBufferPointer(rebasing: all[fields.1..<symbolEnd])

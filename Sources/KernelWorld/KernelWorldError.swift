@@ -90,7 +90,7 @@ extension KernelWorldError {
 extension KernelWorldError {
     static func invalidObjectName(_ given: String, reason: String) -> Self {
         .init(.invalidObjectName, file: nil, message:
-            "invalid object name '\(given)': \(reason); name the module as 'modinfo -F name' prints it")
+            "invalid object name \(NameDisplay.quoted(given)): \(reason); name the module as 'modinfo -F name' prints it")
     }
 }
 

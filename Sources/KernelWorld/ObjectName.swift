@@ -3,9 +3,11 @@
 /// Every object or module name in klp-split goes through this type. It mirrors
 /// `modname_normalize()` in kmod (libkmod-util.c) and `make_modname()` in kpatch's lookup.c:
 /// the directory and the `.ko` suffix (also `.ko.xz`, `.ko.zst`, `.ko.gz`) are stripped and every
-/// `-` becomes `_`. It then enforces what livepatch needs: at most 55 bytes
-/// (`MODULE_NAME_LEN` is 56 with the NUL on 64-bit) and no `.` (the kernel parses
-/// `.klp.sym.%55[^.].%511[^,],%lu`, so an object name stops at the first dot).
+/// `-` becomes `_`. It then enforces what kbuild produces and livepatch needs (`KernelName.module`):
+/// only `[A-Za-z0-9_]` (so no `.`: the kernel parses `.klp.sym.%55[^.].%511[^,],%lu`, and an
+/// object name stops at the first dot) and at most 55 bytes (`MODULE_NAME_LEN` is 56 with the
+/// NUL on 64-bit). A name from the world can end up in emitted text (`depends=`), so it is
+/// checked like a name from the livepatch.
 ///
 /// Ordering puts `vmlinux` first, then the modules in byte order, so sorted output always starts
 /// with the kernel image.
@@ -14,7 +16,7 @@ package struct ObjectName: Hashable, Comparable, Sendable, CustomStringConvertib
     package let rawValue: String
 
     /// `MODULE_NAME_LEN - 1` on 64-bit kernels (include/linux/module.h).
-    package static let maximumLength = 55
+    package static let maximumLength = KernelName.maximumModuleNameLength
 
     /// The kernel image. The corresponding kernel string is `"vmlinux"` (`klp_is_module()` is
     /// false for it).
@@ -43,25 +45,23 @@ package struct ObjectName: Hashable, Comparable, Sendable, CustomStringConvertib
             break
         }
         let normalized = String(name).replacingDashes()
-        if normalized.isEmpty {
-            throw .invalidObjectName(given, reason: "the name is empty")
-        }
-        if normalized.utf8.count > Self.maximumLength {
-            throw .invalidObjectName(given, reason:
-                "'\(normalized)' is \(normalized.utf8.count) bytes, longer than the kernel's \(Self.maximumLength) (MODULE_NAME_LEN - 1)")
-        }
-        if normalized.contains(".") {
-            throw .invalidObjectName(given, reason:
-                "'\(normalized)' contains '.', which ends the object name in '.klp.sym.OBJECT.SYMBOL,POS'")
-        }
-        if normalized.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7f }) {
-            throw .invalidObjectName(given, reason: "it contains a space or control character")
+        if let problem = KernelName.module.problem(in: normalized) {
+            switch problem.issue {
+            case .empty:
+                throw .invalidObjectName(given, reason: "the name is empty")
+            case .tooLong:
+                throw .invalidObjectName(given, reason: "\(problem) (MODULE_NAME_LEN - 1)")
+            case .character("."):
+                throw .invalidObjectName(given, reason: "\(problem), which ends the object name in '.klp.sym.OBJECT.SYMBOL,POS'")
+            case .character:
+                throw .invalidObjectName(given, reason: "\(problem); \(problem.rule)")
+            }
         }
         rawValue = normalized
     }
 
     /// `init(normalizing:)` on bytes for an all-ASCII string whose name is valid (not empty, at
-    /// most 55 bytes, no `.` once the suffix is stripped, no space or control character); nil
+    /// most 55 bytes of `[A-Za-z0-9_-]` once the directory and suffix are stripped); nil
     /// sends every other string down the general path, errors included. Module.symvers and
     /// libkmod give tens of thousands of names per run.
     private static func normalizedASCII(_ given: String) -> String? {
@@ -82,9 +82,7 @@ package struct ObjectName: Hashable, Comparable, Sendable, CustomStringConvertib
             }
             guard end > start, end - start <= maximumLength else { return nil }
             for index in start..<end {
-                // 0x21...0x7e except '.': no space, control character or DEL
-                let byte = all[index]
-                guard byte > 0x20, byte < 0x7f, byte != UInt8(ascii: ".") else { return nil }
+                guard isNameByte[Int(all[index])] else { return nil }
             }
             return String(unsafeUninitializedCapacity: end - start) { buffer in
                 for index in start..<end {
@@ -93,6 +91,12 @@ package struct ObjectName: Hashable, Comparable, Sendable, CustomStringConvertib
                 return end - start
             }
         }
+    }
+
+    /// By byte value: `[A-Za-z0-9_-]`, the bytes of a module name before `-` becomes `_`.
+    static let isNameByte: [Bool] = (0..<128).map { byte in
+        let scalar = Unicode.Scalar(UInt8(byte))
+        return scalar == "-" || KernelName.module.allows(scalar)
     }
 
     /// `moduleSuffixes` as bytes, same order.

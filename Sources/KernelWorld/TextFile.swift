@@ -8,9 +8,15 @@ import Darwin
 /// line by line without building a `String` per line.
 ///
 /// `name` is how messages refer to the file: the path exactly as the caller gave it.
-struct TextFile: Sendable {
+package struct TextFile: Sendable {
     let name: String
     let bytes: [UInt8]
+
+    /// The whole file at `path` as text (bytes that are not UTF-8 become U+FFFD), for a small
+    /// file such as a modprobe.d policy.
+    package static func text(contentsOf path: String, displayName: String? = nil) throws(KernelWorldError) -> String {
+        String(decoding: try TextFile(contentsOf: path, displayName: displayName).bytes, as: UTF8.self)
+    }
 
     /// Text given directly, for tests and for callers that already hold the contents.
     init(name: String, text: String) {

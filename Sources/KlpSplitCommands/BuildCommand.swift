@@ -60,8 +60,15 @@ struct BuildCommand: ParsableCommand {
         }
         var dependencies: [String: [String]] = [:]
         for (object, modules) in input.dependencies { dependencies[object.rawValue] = modules.map(\.rawValue).sorted() }
+        let policy: String
+        do {
+            policy = try LoadPolicy.modprobeConf(plan, dependencies: dependencies)
+        } catch {
+            Terminal.error(error.description)
+            throw ExitCode(1)
+        }
         let files: [OutputDirectory.File] = parts.map { .module("\($0.name).ko", $0.image) } + [
-            .text("\(plan.patch).conf", LoadPolicy.modprobeConf(plan, dependencies: dependencies)),
+            .text("\(plan.patch).conf", policy),
             .text("load-order", LoadPolicy.loadOrderFile(plan)),
         ]
         if dryRun {

@@ -25,6 +25,9 @@ struct KernelWorldLoader {
         var kallsyms: String?
         var systemMap: String?
         var vmlinux: String?
+        /// The release the options name (`-k`, `-b`'s lib/modules, `--kdir`'s kernel.release, or the
+        /// running kernel in live mode); nil when they name none.
+        var target: TargetKernel?
     }
 
     func resolvePaths() throws -> Paths {
@@ -35,6 +38,8 @@ struct KernelWorldLoader {
         let basedir = options.basedir ?? (live || options.kernelRelease != nil ? "/" : nil)
         if let basedir {
             let release = try options.kernelRelease ?? Self.release(in: basedir)
+            paths.target = TargetKernel(release: release, source: options.kernelRelease != nil ? .option
+                                        : basedir == "/" ? .runningKernel : .moduleTree)
             let root = basedir == "/" ? "" : (basedir.hasSuffix("/") ? String(basedir.dropLast()) : basedir)
             paths.moduleDirectory = "\(root)/lib/modules/\(release)"
             let symvers = "\(root)/usr/src/linux-headers-\(release)/Module.symvers"
@@ -53,6 +58,9 @@ struct KernelWorldLoader {
             paths.symvers.append(symvers)
             if options.vmlinux == nil, fileManager.fileExists(atPath: "\(kdir)/vmlinux") { paths.vmlinux = "\(kdir)/vmlinux" }
             if options.systemMap == nil, fileManager.fileExists(atPath: "\(kdir)/System.map") { paths.systemMap = "\(kdir)/System.map" }
+            if paths.target == nil, let release = Self.headersRelease(kdir) {
+                paths.target = TargetKernel(release: release, source: .headers)
+            }
         }
         paths.symvers += options.symvers
         if let kallsyms = options.kallsyms { paths.kallsyms = kallsyms }
@@ -78,6 +86,26 @@ struct KernelWorldLoader {
         return withUnsafeBytes(of: &name.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
     }
 
+    /// `include/config/kernel.release` of a kernel tree or headers directory (kbuild writes it; it is
+    /// `UTS_RELEASE`), if it holds one plausible release.
+    static func headersRelease(_ kdir: String) -> String? {
+        guard let data = FileManager.default.contents(atPath: "\(kdir)/include/config/kernel.release"),
+              data.count < 256 else { return nil }
+        let release = String(decoding: data, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
+        guard !release.isEmpty, release.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f && $0 != UInt8(ascii: "/") }) else { return nil }
+        return release
+    }
+
+    /// The target as the world names it, else as `vermagic` does; with the suffixes of the modules read.
+    static func target(_ paths: Paths, vermagic: String?, moduleFiles: [String]) -> TargetKernel? {
+        var target = paths.target
+        if target == nil, let release = vermagic?.split(separator: " ").first {
+            target = TargetKernel(release: String(release), source: .vermagic)
+        }
+        target?.moduleSuffixes = Array(Set(moduleFiles.map(TargetKernel.moduleSuffix(of:)))).sorted()
+        return target
+    }
+
     /// Reads everything the Planner needs for this livepatch.
     func load(for livepatch: LivepatchModule, sympos: [SymposChoice] = []) throws -> PlanInput {
         let paths = try resolvePaths()
@@ -95,6 +123,7 @@ struct KernelWorldLoader {
         }
         var dependencies: [ObjectName: Set<ObjectName>] = [:]
         var orders: [ObjectName: SymbolOrder] = [:]
+        var moduleFiles: [String] = []
         let modules = objects.filter { !$0.isVmlinux }
         if !modules.isEmpty, let symbolsKlp, paths.moduleDirectory.map({ !FileManager.default.fileExists(atPath: $0) }) ?? true {
             // symbols.klp gives the order; without a module tree there are no dependencies to know.
@@ -112,6 +141,7 @@ struct KernelWorldLoader {
                 }
                 let facts = try Self.moduleFacts(module, index: index)
                 dependencies[module] = facts.dependencies
+                if let file = facts.file { moduleFiles.append(file) }
                 if let order = symbolsKlp?.symbolOrder(of: module) ?? facts.order { orders[module] = order }
             }
         }
@@ -121,8 +151,10 @@ struct KernelWorldLoader {
         } else if let order = try textOrder.map({ try $0.result() }) ?? Self.vmlinuxOrder(paths) {
             orders[.vmlinux] = order
         }
-        return PlanInput(livepatch: livepatch, exports: exports, dependencies: dependencies, symbolOrder: orders,
-                         symposChoices: sympos)
+        var input = PlanInput(livepatch: livepatch, exports: exports, dependencies: dependencies, symbolOrder: orders,
+                              symposChoices: sympos)
+        input.target = Self.target(paths, vermagic: livepatch.modinfo.value("vermagic"), moduleFiles: moduleFiles)
+        return input
     }
 
     /// Reads what `check` needs for these modules: the exports, and the dependencies and symbol
@@ -138,6 +170,7 @@ struct KernelWorldLoader {
         let exports = try Self.exports(paths)
         var dependencies: [ObjectName: Set<ObjectName>] = [:]
         var orders: [ObjectName: SymbolOrder] = [:]
+        var moduleFiles: [String] = []
         let objects = CheckWorld.objectsNamed(by: modules).filter { !$0.isVmlinux }.sorted()
         if let directory = paths.moduleDirectory, !objects.isEmpty {
             progress.step("reading the module tree (modules.dep)")
@@ -146,13 +179,17 @@ struct KernelWorldLoader {
                 progress.step("reading the symbols of \(object)")
                 let facts = try Self.moduleFacts(object, index: index)
                 dependencies[object] = facts.dependencies
+                if let file = facts.file { moduleFiles.append(file) }
                 if let order = facts.order { orders[object] = order }
             }
         }
         progress.step("reading the vmlinux symbol order")
         if let order = try textOrder.map({ try $0.result() }) ?? Self.vmlinuxOrder(paths) { orders[.vmlinux] = order }
-        return CheckWorld(exports: exports, moduleDependencies: dependencies, symbolOrders: orders,
-                          hasModuleTree: paths.moduleDirectory != nil)
+        var world = CheckWorld(exports: exports, moduleDependencies: dependencies, symbolOrders: orders,
+                               hasModuleTree: paths.moduleDirectory != nil)
+        world.target = Self.target(paths, vermagic: modules.lazy.compactMap { $0.modinfo.value("vermagic") }.first,
+                                   moduleFiles: moduleFiles)
+        return world
     }
 
     /// Every Module.symvers the options name, merged in order.
@@ -162,12 +199,14 @@ struct KernelWorldLoader {
         return ExportTable.merging(tables)
     }
 
-    /// A module's dependency closure and, when it has a .ko, its symbol order once loaded.
+    /// A module's dependency closure and, when it has a .ko, its symbol order once loaded. Messages
+    /// name the module's file as modules.dep gives it (`cdrom.ko.xz` on a distro).
     private static func moduleFacts(_ module: ObjectName, index: ModuleDependencies) throws
-        -> (dependencies: Set<ObjectName>, order: SymbolOrder?) {
+        -> (dependencies: Set<ObjectName>, order: SymbolOrder?, file: String?) {
         let dependencies = Set(try index.dependencies(of: module))
-        guard let path = index.path(of: module) else { return (dependencies, nil) }
-        return (dependencies, try ModuleSymbolOrder(moduleAt: path, object: module, displayName: "\(module).ko").loaded)
+        guard let path = index.path(of: module) else { return (dependencies, nil, nil) }
+        let file = String(path.split(separator: "/").last ?? Substring(path))
+        return (dependencies, try ModuleSymbolOrder(moduleAt: path, object: module, displayName: file).loaded, file)
     }
 
     /// The vmlinux symbol order from a kallsyms dump or System.map, read on a second thread while

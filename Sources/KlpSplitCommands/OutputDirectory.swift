@@ -1,5 +1,6 @@
 import ELF
 import FoundationEssentials
+import KernelWorld
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -51,7 +52,7 @@ struct OutputDirectory {
         var succeeded = false
         defer { if created && !succeeded { rmdir(path) } }
         for file in files {
-            let destination = "\(path)/\(file.name)"
+            let destination = try Self.destination(of: file.name, in: path)
             for input in inputs where Self.sameFile(input, destination) {
                 throw Failure(description: "\(destination): error: this is an input file; choose another output directory")
             }
@@ -78,6 +79,8 @@ struct OutputDirectory {
                 try Self.writeSynced(text, to: staged)
             }
         }
+        // rename() replaces whatever is at the destination, a symlink planted there included,
+        // and never writes through it.
         for file in files {
             guard rename("\(temporary)/\(file.name)", "\(path)/\(file.name)") == 0 else {
                 throw Failure(description: "\(path)/\(file.name): error: cannot move into place (\(String(cString: strerror(errno))))")
@@ -85,6 +88,36 @@ struct OutputDirectory {
         }
         succeeded = true
         Self.syncDirectory(path)
+    }
+
+    /// The path of an output file `name` inside `directory`: `name` must be one path component
+    /// of `[A-Za-z0-9_.-]` other than `.` and `..` (part names are kbuild names), and the joined
+    /// path, normalised, must still lie directly inside the normalised directory.
+    static func destination(of name: String, in directory: String) throws(Failure) -> String {
+        let joined = "\(directory)/\(name)"
+        let plain = !name.isEmpty && name != "." && name != ".." && name.unicodeScalars.allSatisfy { scalar in
+            scalar == "." || scalar == "-" || KernelName.module.allows(scalar)
+        }
+        let base = normalized(directory)
+        let expected = base == "." ? name : base == "/" ? "/" + name : base + "/" + name
+        guard plain, normalized(joined) == expected else {
+            throw Failure(description: "\(directory): error: internal inconsistency: output file name \(NameDisplay.quoted(name)) would not lie inside the output directory; please report this with the input module")
+        }
+        return joined
+    }
+
+    /// `path` with `.`, empty and `..` components resolved lexically (no file system access).
+    static func normalized(_ path: String) -> String {
+        var components: [Substring] = []
+        for component in path.split(separator: "/", omittingEmptySubsequences: true) where component != "." {
+            if component == "..", let last = components.last, last != ".." {
+                components.removeLast()
+            } else if component != ".." || !path.hasPrefix("/") {
+                components.append(component)
+            }
+        }
+        let joined = components.joined(separator: "/")
+        return path.hasPrefix("/") ? "/" + joined : (joined.isEmpty ? "." : joined)
     }
 
     /// Creates `path` (mode 0644) with `text` and `fsync`s it.

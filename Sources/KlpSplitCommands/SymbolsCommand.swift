@@ -74,7 +74,7 @@ struct SymbolsCommand: ParsableCommand {
             }
             for (name, path) in modules.sorted(by: { $0.0 < $1.0 }) {
                 let full = path.hasPrefix("/") ? path : "\(directory)/\(path)"
-                orders.append(try ModuleSymbolOrder(moduleAt: full, object: name, displayName: "\(name).ko").loaded)
+                orders.append(try ModuleSymbolOrder(moduleAt: full, object: name, displayName: String(full.split(separator: "/").last ?? Substring(full))).loaded)
             }
         }
         return SymbolsKlp(orders: orders)

@@ -37,6 +37,12 @@ struct KlpLayout {
         objectSize: nil, objectName: 0, objectFuncs: 8, objectCallbacks: [16, 24, 32, 40],
         funcSize: nil, funcOldName: 0, funcNewFunc: 8, funcOldSympos: 16, funcOldSymposSize: 8)
 
+    /// The known sizes for a `vermagic` release (its first word), if klp-split has them.
+    static func knownSizes(release: String?) -> (patch: UInt64, object: UInt64, function: UInt64)? {
+        guard let release else { return nil }
+        return KnownKlpStructSizes.rows.first { $0.release == release }.map { ($0.patch, $0.object, $0.function) }
+    }
+
     /// The structs `KlpLayout(dwarf:)` reads.
     static let structNames = ["klp_patch", "klp_object", "klp_func", "klp_callbacks"]
 
@@ -192,4 +198,16 @@ private struct DWARFMembers {
         }
         return member.offset
     }
+}
+
+/// `sizeof(struct klp_patch)`, `klp_object` and `klp_func` on kernels klp-split was verified on, for
+/// modules without DWARF (the parts `build` writes). They depend on the kernel config (`struct
+/// kobject` lives inside), so a row names one distribution kernel by its `vermagic` release; each
+/// was read from the DWARF of a module built against that kernel's headers
+/// (include/linux/livepatch.h; `Fixtures/modules*/lp_nodatasections.ko`, checked by LayoutSourceTests).
+package enum KnownKlpStructSizes {
+    package static let rows: [(release: String, patch: UInt64, object: UInt64, function: UInt64)] = [
+        ("6.1.0-56-amd64", 200, 168, 152),            // Debian 12, x86-64
+        ("6.12.118+deb12-amd64", 200, 168, 152),      // Debian 12 backports, x86-64
+    ]
 }

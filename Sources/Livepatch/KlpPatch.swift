@@ -27,6 +27,26 @@ package struct KlpPatch: Sendable {
     package var objectEntrySize: UInt64 = 0
 }
 
+extension KlpPatch {
+    /// The patch with object `index` named `name`: `check` reads a klp_object whose `name`
+    /// relocation was lost as the object the module's klp relocations name (`KlpStructAudit`).
+    package func naming(object index: Int, _ name: String) -> KlpPatch {
+        guard objects.indices.contains(index) else { return self }
+        var renamed = objects
+        let old = objects[index]
+        var object = KlpObject(name: name, functions: old.functions, callbacks: old.callbacks)
+        object.entry = old.entry
+        object.functionsArray = old.functionsArray
+        object.functionsArraySize = old.functionsArraySize
+        renamed[index] = object
+        var result = KlpPatch(source: source, replace: replace, hasStates: hasStates, objects: renamed,
+                              metadataSections: metadataSections, layout: layout)
+        result.patchLocation = patchLocation
+        result.objectEntrySize = objectEntrySize
+        return result
+    }
+}
+
 /// One patched object (`struct klp_object`).
 package struct KlpObject: Sendable {
     /// `klp_object.name`: nil for vmlinux.

@@ -1,3 +1,5 @@
+import KernelWorld
+
 /// Every way reading a livepatch module can fail, as one compiler-style line naming the file,
 /// the section or symbol, and what to do next.
 package struct LivepatchError: Error, CustomStringConvertible, Sendable {
@@ -7,6 +9,7 @@ package struct LivepatchError: Error, CustomStringConvertible, Sendable {
         case noPatchMetadata
         case unsupportedLayout
         case malformedMetadata
+        case invalidName
     }
 
     package let kind: Kind
@@ -37,6 +40,14 @@ package struct LivepatchError: Error, CustomStringConvertible, Sendable {
     package static func layoutDisagrees(_ file: String, _ location: String, _ what: String) -> LivepatchError {
         LivepatchError(kind: .unsupportedLayout, message:
             "\(file): \(location): error: \(what); the DWARF does not describe the data it was built with, so klp-split refuses to guess: rebuild the livepatch from clean sources against the target kernel's headers")
+    }
+
+    /// A name kbuild and the compiler would never produce (`KernelName`): klp-split would write it
+    /// into file names, `.klp` names or the modprobe.d policy, so it refuses the module.
+    package static func invalidName(_ file: String, _ location: String, _ field: String, _ problem: NameProblem,
+                                    fix: String) -> LivepatchError {
+        LivepatchError(kind: .invalidName, message:
+            "\(file): \(location): error: \(field) \(problem); \(fix) (\(problem.rule))")
     }
 
     package static func malformed(_ file: String, _ location: String, _ what: String) -> LivepatchError {

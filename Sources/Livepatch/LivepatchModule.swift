@@ -5,7 +5,8 @@ import ELF
 package struct LivepatchModule: Sendable {
     /// The file name as given on the command line (used in diagnostics).
     package let file: String
-    /// The module name: `.modinfo name=`, else the file name without `.ko`.
+    /// The module name: `.modinfo name=`, else `struct module.name`, else the file name without
+    /// `.ko` and with `-` as `_`; always a valid kbuild name (`InputNames.moduleName`).
     package let name: String
     package let modinfo: ModuleInfo
     package let versions: [ModuleVersion]

@@ -10,6 +10,47 @@ package enum LivepatchReader {
     ///     `check` passes false so it can still read the patch of a module that lacks the marker.
     package static func read(path: String, displayName: String? = nil,
                              requireLivepatchMarker: Bool = true) throws(LivepatchError) -> LivepatchModule {
+        let opened = try open(path: path, displayName: displayName, requireLivepatchMarker: requireLivepatchMarker)
+        return try opened.module()
+    }
+
+    /// What `check` needs: the module as `read` makes it (or why it cannot), and the audit of every
+    /// pointer of its klp structs, which does not need the module to be readable.
+    package static func inspect(path: String, displayName: String? = nil) throws(LivepatchError) -> LivepatchInspection {
+        let opened = try open(path: path, displayName: displayName, requireLivepatchMarker: false)
+        var module: LivepatchModule?
+        var problem: LivepatchError?
+        do {
+            module = try opened.module()
+        } catch {
+            problem = error
+        }
+        let release = opened.modinfo.value("vermagic").flatMap { $0.split(separator: " ").first.map(String.init) }
+        return LivepatchInspection(module: module, problem: problem,
+                                   audit: opened.metadata.audit(patch: module?.patch, release: release))
+    }
+
+    /// A module opened, with everything `read` needs before it reads the klp structs.
+    private struct Opened {
+        let file: String
+        let modinfo: ModuleInfo
+        let versions: [ModuleVersion]
+        let elf: ELFFile
+        let relocationSections: [RelocationSection]
+        let metadata: KlpMetadataReader
+        /// The module name, checked as a kbuild name (`InputNames.moduleName`).
+        let name: String
+
+        func module() throws(LivepatchError) -> LivepatchModule {
+            let patch = try LivepatchReader.naming(file) { try metadata.read() }
+            try InputNames.patch(file: file, patch)
+            return LivepatchModule(
+                file: file, name: name, modinfo: modinfo, versions: versions,
+                sections: elf.sections, symbols: elf.symbols, relocationSections: relocationSections, patch: patch)
+        }
+    }
+
+    private static func open(path: String, displayName: String?, requireLivepatchMarker: Bool) throws(LivepatchError) -> Opened {
         let file = displayName ?? path
         let elf: ELFFile
         do {
@@ -20,12 +61,14 @@ package enum LivepatchReader {
         guard elf.fileType == ELFFile.relocatable else {
             throw .malformed(file, "ELF header", "not a kernel module (e_type \(elf.fileType), expected ET_REL); pass the .ko file")
         }
-        do {
+        return try naming(file) {
             let modinfoBytes = try elf.section(named: ".modinfo").map { try elf.contents(of: $0) } ?? []
             if let problem = ModuleInfo.problem(in: modinfoBytes) {
                 throw LivepatchError.malformed(file, ".modinfo", problem)
             }
             let modinfo = ModuleInfo(bytes: modinfoBytes)
+            let thisModuleName = try elf.section(named: ThisModule.sectionName).flatMap { ThisModule.name(in: try elf.contents(of: $0)) }
+            let name = try InputNames.moduleName(file: file, modinfo: modinfo, thisModuleName: thisModuleName)
             guard modinfo.isLivepatch || !requireLivepatchMarker else { throw LivepatchError.notLivepatch(file) }
             var versions: [ModuleVersion] = []
             if let section = elf.section(named: "__versions") {
@@ -47,17 +90,20 @@ package enum LivepatchReader {
                 }
                 relocationSections.append(RelocationSection(section: section, targetIndex: section.info, entries: entries))
             }
-            let fallbackName = String(file.split(separator: "/").last ?? Substring(file))
-                .replacingSuffix(".ko")
-            let contents = SectionContents(elf: elf)
+            try InputNames.symbolsAndSections(file: file, sections: elf.sections, symbols: elf.symbols)
             let dwarf = try elf.structLayouts(named: KlpLayout.structNames + KlpBuildLayout.structNames)
             let metadata = KlpMetadataReader(file: file, sections: elf.sections, symbols: elf.symbols,
-                                             relocationSections: relocationSections, contents: contents,
+                                             relocationSections: relocationSections, contents: SectionContents(elf: elf),
                                              hasDWARF: elf.hasDWARF, dwarf: dwarf)
-            let patch = try metadata.read()
-            return LivepatchModule(
-                file: file, name: modinfo.value("name") ?? fallbackName, modinfo: modinfo, versions: versions,
-                sections: elf.sections, symbols: elf.symbols, relocationSections: relocationSections, patch: patch)
+            return Opened(file: file, modinfo: modinfo, versions: versions, elf: elf,
+                          relocationSections: relocationSections, metadata: metadata, name: name)
+        }
+    }
+
+    /// Runs `body`, turning what it throws into a `LivepatchError` that names the file.
+    private static func naming<T>(_ file: String, _ body: () throws -> T) throws(LivepatchError) -> T {
+        do {
+            return try body()
         } catch let error as LivepatchError {
             throw error
         } catch let error as ELFError {
@@ -66,6 +112,13 @@ package enum LivepatchReader {
             throw .malformed(file, "ELF", "\(error)")
         }
     }
+}
+
+/// A module as `check` sees it: the patch when it can be read, and the audit of its klp structs.
+package struct LivepatchInspection: Sendable {
+    package let module: LivepatchModule?
+    package let problem: LivepatchError?
+    package let audit: KlpStructAudit
 }
 
 /// Section bytes, read once per section on demand.
@@ -80,11 +133,5 @@ final class SectionContents {
         let bytes = try elf.contents(of: elf.sections[index])
         cache[index] = bytes
         return bytes
-    }
-}
-
-extension String {
-    func replacingSuffix(_ suffix: String) -> String {
-        hasSuffix(suffix) ? String(dropLast(suffix.count)) : self
     }
 }

@@ -1,3 +1,5 @@
+import KernelWorld
+
 /// The result of planning: the parts, every reference with its category, and the problems.
 package struct Plan: Sendable, Codable, Equatable {
     package var schemaVersion = 1
@@ -11,6 +13,8 @@ package struct Plan: Sendable, Codable, Equatable {
     package let references: [Reference]
     package let relocations: [RelocationAccount]
     package let diagnostics: [Diagnostic]
+    /// The target kernel the plan was made for (`PlanInput.target`).
+    package var target: TargetKernel?
     /// For `build`: which parts carry each section of the input (content, duplicated and module
     /// plumbing), by section index. Not part of the JSON.
     package var carriers: [Int: Set<Int>] = [:]
@@ -18,7 +22,7 @@ package struct Plan: Sendable, Codable, Equatable {
     package var roles: [SectionRole] = []
 
     enum CodingKeys: String, CodingKey {
-        case schemaVersion, input, patch, metadata, replace, parts, references, relocations, diagnostics
+        case schemaVersion, input, patch, metadata, replace, target, parts, references, relocations, diagnostics
     }
 
     package var errorCount: Int { diagnostics.filter { $0.severity == .error }.count }

@@ -18,6 +18,9 @@ package struct PlanInput: Sendable {
     /// shared between objects are internal (no C/D categories, no shared-state, cycle, main-part or
     /// atomic-replace checks); the kernel-level rules stay.
     package var wholeModule = false
+    /// The target kernel's release and module compression, for the plan's header and the
+    /// behaviour that depends on the kernel version; nil when unknown.
+    package var target: TargetKernel?
 
     package init(livepatch: LivepatchModule, exports: ExportTable,
                  dependencies: [ObjectName: Set<ObjectName>], symbolOrder: [ObjectName: SymbolOrder],

@@ -54,8 +54,8 @@ struct PlanningContext {
             }
             objects.append(name)
             let partName = name.isVmlinux ? patchName : "\(patchName)__\(name)"
-            if !input.wholeModule && (partName.count > ObjectName.maximumLength || partName.contains(".")) {
-                fail("part-name", nil, "part name '\(partName)' is longer than 55 characters or contains '.', which the kernel's module name (MODULE_NAME_LEN 56) cannot hold; shorten the livepatch's module name")
+            if !input.wholeModule, let problem = KernelName.module.problem(in: partName) {
+                fail("part-name", nil, "part name \(problem), which the kernel's module name (MODULE_NAME_LEN 56) cannot hold; shorten the livepatch's module name (\(problem.rule))")
             }
             partNames.append(partName)
             if name.isVmlinux { mainPart = objects.count - 1 }
@@ -83,7 +83,8 @@ struct PlanningContext {
         let exportedSections = livepatchExportedSections()
         let ownership = Ownership.decide(livepatch: livepatch, roles: roles, roots: roots,
                                          exportedSections: exportedSections, mainPart: mainPart)
-        reportSharedState(ownership)
+        let unsplittable = checkDataSections(roles, ownership)
+        reportSharedState(ownership, except: unsplittable)
         checkPatchedFunctions(usedObjects)
 
         var references: [Reference] = []
@@ -154,6 +155,7 @@ struct PlanningContext {
         var plan = Plan(input: file, patch: patchName, metadata: patch.source.rawValue, replace: patch.replace,
                         parts: parts, references: references.sorted(), relocations: accounts.sorted { $0.section < $1.section },
                         diagnostics: dedupe(diagnostics).enumerated().sorted { ($0.element.severity, $0.offset) < ($1.element.severity, $1.offset) }.map(\.element))
+        plan.target = input.target
         for (section, role) in roles.enumerated() where role == .content {
             let parts = ownership.plumbing.contains(section) ? Set(0..<usedObjects.count) : ownership.partsCarrying(section: section)
             if !parts.isEmpty { plan.carriers[section] = parts }
@@ -207,8 +209,9 @@ struct PlanningContext {
         }
     }
 
-    private mutating func reportSharedState(_ ownership: Ownership) {
-        for (section, owner) in ownership.owners.sorted(by: { $0.key < $1.key }) {
+    /// Writable sections several parts use; `except` those `checkDataSections` refused already.
+    private mutating func reportSharedState(_ ownership: Ownership, except refused: Set<Int>) {
+        for (section, owner) in ownership.owners.sorted(by: { $0.key < $1.key }) where !refused.contains(section) {
             guard case .sharedState(let parts) = owner else { continue }
             let names = parts.sorted().map { partNames[$0] }.joined(separator: ", ")
             let symbol = livepatch.symbols.first { Int($0.sectionIndex.rawValue) == section && $0.type == .object }?.name

@@ -68,6 +68,7 @@ extension PlanningContext {
                         replace: livepatch.patch.replace, parts: [part], references: references.sorted(),
                         relocations: accounts.sorted { $0.section < $1.section },
                         diagnostics: dedupe(diagnostics).enumerated().sorted { ($0.element.severity, $0.offset) < ($1.element.severity, $1.offset) }.map(\.element))
+        plan.target = input.target
         plan.roles = roles
         return plan
     }

@@ -30,6 +30,14 @@ struct CheckFixtureTests {
         }
     }
 
+    @Test("a module whose name kbuild would never produce is refused when it is read, with one line", arguments: CheckFixtures.refused)
+    func fixtureIsRefused(fixture: CheckFixtures.Fixture) throws {
+        let error = #expect(throws: CheckError.self) { try CheckedModule.read(path: CheckFixtures.path(fixture.file)) }
+        #expect(error?.kind == .unreadable)
+        #expect(error?.message.hasPrefix("\(fixture.file): \(fixture.rule)") == true, "\(String(describing: error))")
+        #expect(error?.message.contains("\n") == false)
+    }
+
     @Test("every rule has a fixture, except the ones only the world can break")
     func everyRuleHasAFixture() {
         let covered = Set(CheckFixtures.all.map(\.rule))
@@ -39,10 +47,30 @@ struct CheckFixtureTests {
         }
     }
 
-    @Test("the clean base parts have no errors", arguments: ["lp_cdrom__cdrom", "lp_klpbuild", "lp_klpbuild__cdrom", "lp_vmlinux", "lp_split", "lp_split__cdrom", "lp_split__sr_mod"])
+    @Test("the clean base parts have no errors", arguments: ["lp_cdrom__cdrom", "lp_klpbuild", "lp_klpbuild__cdrom", "lp_vmlinux", "lp_split", "lp_split__cdrom", "lp_split__sr_mod", "lp_nodatasections__cdrom"])
     func basePartsAreClean(part: String) throws {
         let report = try FixtureWorld.check([CheckFixtures.base(part)])
         #expect(report.errorCount == 0, "\(report.renderText())")
+    }
+
+    @Test("each lost klp struct pointer is one finding naming the struct, the member, its offset and the fix", arguments: [
+        ("klp-struct-relocation-patch-mod.ko", [".data.patch+0x0: error: struct klp_patch.mod (offset 0) has no relocation"]),
+        ("klp-struct-relocation-patch-objs.ko", [".data.patch+0x8: error: struct klp_patch.objs (offset 8) has no relocation"]),
+        ("klp-struct-relocation-object-name.ko", [".data.objs+0x0: error: struct klp_object[0].name (offset 0) has no relocation, so the kernel reads NULL there; it must point to the string \"cdrom\""]),
+        ("klp-struct-relocation-object-funcs.ko", [".data.objs+0x8: error: struct klp_object[0].funcs (offset 8) has no relocation"]),
+        ("klp-struct-relocation-func-old-name.ko", [".data.funcs+0x0: error: struct klp_func[0].old_name (offset 0) of object 'cdrom' has no relocation"]),
+        ("klp-struct-relocation-func-new-func.ko", [".data.funcs+0x8: error: struct klp_func[0].new_func (offset 8) of object 'cdrom' has no relocation"]),
+        ("klp-struct-relocation-klpbuild-new-func.ko", [".init.klp_funcs+0x8: error: struct klp_func_ext[0].new_func (offset 8) of object 'cdrom' has no relocation"]),
+        ("klp-struct-relocation-issue15.ko", [".data+0x0: error: struct klp_patch.mod (offset 0)", ".data+0x8: error: struct klp_patch.objs (offset 8)"]),
+    ])
+    func structPointerFindings(file: String, expected: [String]) throws {
+        let report = try FixtureWorld.check([CheckFixtures.path(file)])
+        let findings = report.findings.filter { $0.id == "klp-struct-relocation" }
+        #expect(findings.count == expected.count, "\(report.renderText())")
+        for (finding, text) in zip(findings, expected) {
+            #expect(finding.rendered.contains(text), "\(finding.rendered)")
+            #expect(finding.rendered.contains("KCFLAGS=-fdata-sections"))
+        }
     }
 
     @Test("the two klp-build parts pass together")
@@ -114,7 +142,7 @@ struct CheckFixtureTests {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try CheckFixtures.generate(into: directory)
-        for fixture in CheckFixtures.all {
+        for fixture in CheckFixtures.all + CheckFixtures.refused {
             #expect(FileManager.default.contents(atPath: "\(directory)/\(fixture.file)")
                     == FileManager.default.contents(atPath: CheckFixtures.path(fixture.file)),
                     "\(fixture.file) differs from what the generator writes; run Fixtures/check/make.sh")

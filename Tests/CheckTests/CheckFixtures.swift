@@ -30,14 +30,10 @@ enum CheckFixtures {
     static let cdromText = ".klp.rela.cdrom..text.livepatch_cdrom_sysctl_info"
     static let cdromMutex = ".klp.sym.cdrom.cdrom_mutex,0"
 
-    static let all: [Fixture] = [
+    static let all: [Fixture] = structPointers + [
         Fixture(rule: "modinfo-livepatch", file: "modinfo-livepatch.ko", base: cdromPart, partners: [],
                 change: "`livepatch=Y` removed from `.modinfo`") { image in
             try image.editModinfo { $0.removeAll { $0 == "livepatch=Y" } }
-        },
-        Fixture(rule: "module-name", file: "module-name.ko", base: cdromPart, partners: [],
-                change: "module name `lp_cdrom__cdrom.v2` (with a '.') in both `.modinfo` and `.gnu.linkonce.this_module`") { image in
-            try image.rename(module: "lp_cdrom__cdrom.v2")
         },
         Fixture(rule: "module-name-mismatch", file: "module-name-mismatch.ko", base: cdromPart, partners: [],
                 change: "`.gnu.linkonce.this_module` says `lp_cdrom_cdrom`, `.modinfo` still `name=lp_cdrom__cdrom`") { image in
@@ -179,18 +175,58 @@ enum CheckFixtures {
                 change: "`parm=debug:...` and `parmtype=debug:int` added to `.modinfo` of the non-main cdrom part") { image in
             try image.editModinfo { $0 += ["parm=debug:enable debug output", "parmtype=debug:int"] }
         },
+        Fixture(rule: "klp-struct-relocation", file: "klp-struct-relocation-issue15.ko", base: "lp_nodatasections__cdrom", partners: [],
+                change: "issue 15's part: `.rela.data` keeps 2 of its 6 relocations (klp_func's), as `build` wrote it before the fix") { image in
+            for offset: UInt64 in [0x0, 0x8, 0xe0, 0xe8] {
+                _ = try image.removeFirstRelocation(in: ".rela.data") { $0.offset == offset }
+            }
+        },
         Fixture(rule: "module-reload-hazard", file: "module-reload-hazard.ko", base: cdromPart, partners: [],
                 change: "none: every part with klp relocations for a module warns on a 6.1 (x86, before 6.3) target") { _ in },
     ]
 
+    /// `klp-struct-relocation`: one pointer of the klp structs loses its relocation each.
+    static let structPointers: [Fixture] = [
+        ("patch-mod", cdromPart, ".rela.data.patch", 0, "`klp_patch.mod` (`.rela.data.patch` +0, `__this_module`)"),
+        ("patch-objs", cdromPart, ".rela.data.patch", 8, "`klp_patch.objs` (`.rela.data.patch` +8, `.data.objs`)"),
+        ("object-name", cdromPart, ".rela.data.objs", 0, "`klp_object[0].name` (`.rela.data.objs` +0, the string `cdrom`): NULL would mean vmlinux, but the part has `.klp.rela.cdrom.*`"),
+        ("object-funcs", cdromPart, ".rela.data.objs", 8, "`klp_object[0].funcs` (`.rela.data.objs` +8, `.data.funcs`)"),
+        ("func-old-name", cdromPart, ".rela.data.funcs", 0, "`klp_func[0].old_name` (`.rela.data.funcs` +0, the string `cdrom_sysctl_info`)"),
+        ("func-new-func", cdromPart, ".rela.data.funcs", 8, "`klp_func[0].new_func` (`.rela.data.funcs` +8, `livepatch_cdrom_sysctl_info`)"),
+        ("klpbuild-new-func", "lp_klpbuild__cdrom", ".rela.init.klp_funcs", 8, "klp-build metadata: `klp_func_ext[0].new_func` (`.rela.init.klp_funcs` +8, `livepatch_klpbuild_cdrom_sysctl_info`)"),
+    ].map { (name: String, base: String, section: String, offset: UInt64, what: String) in
+        Fixture(rule: "klp-struct-relocation", file: "klp-struct-relocation-\(name).ko", base: base, partners: [],
+                change: "the relocation of \(what) removed") { image in
+            _ = try image.removeFirstRelocation(in: section) { $0.offset == offset }
+        }
+    }
+
     /// Writes every fixture into `directory` (the committed folder when recording).
     static func generate(into output: String) throws {
-        for fixture in all {
+        for fixture in all + refused {
             var image = try ELFImage(reading: try ELFFile(path: base(fixture.base)))
             try fixture.make(&image)
             try ELFWriter.write(image, to: "\(output)/\(fixture.file)", inputs: [base(fixture.base)])
         }
     }
+
+    /// Modules `check` refuses when it reads them (exit 1, one line naming the field and the
+    /// character), as plan, build and convert do: `rule` is the start of the message after the
+    /// file name.
+    static let refused: [Fixture] = [
+        Fixture(rule: ".modinfo: error: module name 'lp_cdrom__cdrom.v2' contains '.'", file: "module-name.ko", base: cdromPart,
+                partners: [], change: "module name `lp_cdrom__cdrom.v2` (with a '.') in both `.modinfo` and `.gnu.linkonce.this_module`") { image in
+            try image.rename(module: "lp_cdrom__cdrom.v2")
+        },
+        Fixture(rule: ".modinfo: error: module name 'lp$(id)m__cdrom' contains '$'", file: "module-name-shell.ko", base: cdromPart,
+                partners: [], change: "module name `lp$(id)m__cdrom` in both `.modinfo` and `.gnu.linkonce.this_module` (the policy would run `id` as root)") { image in
+            try image.rename(module: "lp$(id)m__cdrom")
+        },
+        Fixture(rule: ".gnu.linkonce.this_module: error: module name 'lp_cdrom\\ncdrom' contains a newline", file: "module-name-newline.ko",
+                base: cdromPart, partners: [], change: "`.gnu.linkonce.this_module` says `lp_cdrom\\ncdrom` (a newline), `.modinfo` still `name=lp_cdrom__cdrom`") { image in
+            try image.setThisModuleName("lp_cdrom\ncdrom")
+        },
+    ]
 
     /// The CRC Module.symvers of the world gives `cdrom_check_events`.
     static func cdromCheckEventsCRC() throws -> UInt32 {

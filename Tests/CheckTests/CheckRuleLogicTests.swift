@@ -33,11 +33,24 @@ struct CheckRuleLogicTests {
         #expect(parsed?.section == section)
     }
 
-    @Test("the kernel version comes from the start of vermagic")
+    @Test("the kernel version comes from the start of a release or vermagic")
     func vermagic() {
-        #expect(HazardRules.kernelVersion("6.1.0-56-amd64 SMP preempt mod_unload modversions ")! == (6, 1))
-        #expect(HazardRules.kernelVersion("6.12.3 SMP")! == (6, 12))
-        #expect(HazardRules.kernelVersion("garbage") == nil)
+        #expect(KernelVersion(release: "6.1.0-56-amd64 SMP preempt mod_unload modversions ") == KernelVersion(major: 6, minor: 1))
+        #expect(KernelVersion(release: "6.12.3 SMP") == KernelVersion(major: 6, minor: 12))
+        #expect(KernelVersion(release: "6.12.118+deb12-amd64") == KernelVersion(major: 6, minor: 12))
+        #expect(KernelVersion(release: "garbage") == nil)
+        #expect(KernelVersion(release: "6.") == nil)
+        #expect(KernelVersion(release: "6.x1") == nil)
+    }
+
+    /// The reload hazard exists on x86 before 6.3 only (no clear_relocate_add()).
+    @Test("the reload hazard follows the target kernel's version", arguments: [
+        ("6.1.0-56-amd64", true), ("6.2.16", true), ("6.3.0", false), ("6.12.118+deb12-amd64", false),
+        ("5.14.0-427.el9.x86_64", true), ("7.0.0", false),
+    ])
+    func reloadHazard(release: String, hazard: Bool) {
+        #expect(TargetKernel(release: release, source: .option).hasReloadHazard == hazard)
+        #expect(TargetKernel(release: "unknown", source: .option).hasReloadHazard == nil)
     }
 
     @Test("cycles are the strongly connected components with more than one module, or a self-loop")

@@ -137,6 +137,8 @@ struct ExportTableTests {
          "Module.symvers:2: error: malformed line: bad symbol name '' (expected 'CRC<TAB>symbol<TAB>module<TAB>export type[<TAB>namespace]'); regenerate it with 'make modules'"),
         ("0x12345678\tfoo\tdrivers/my.mod\tEXPORT_SYMBOL\t\n", .invalidObjectName,
          "Module.symvers:2: error: invalid object name 'drivers/my.mod': 'my.mod' contains '.', which ends the object name in '.klp.sym.OBJECT.SYMBOL,POS'; name the module as 'modinfo -F name' prints it"),
+        ("0x12345678\tfoo\tdrivers/cd$(id)rom\tEXPORT_SYMBOL\t\n", .invalidObjectName,
+         "Module.symvers:2: error: invalid object name 'drivers/cd$(id)rom': 'cd$(id)rom' contains '$'; kbuild names are [A-Za-z0-9_] ('-' becomes '_'), at most 55 characters; name the module as 'modinfo -F name' prints it"),
     ])
     func malformed(line: String, kind: KernelWorldError.Kind, message: String) {
         let text = "0x11111111\tgood\tvmlinux\tEXPORT_SYMBOL\t\n" + line

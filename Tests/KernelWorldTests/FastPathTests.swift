@@ -112,7 +112,8 @@ struct FastPathTests {
                      "0x123456789\ta\tvmlinux\tEXPORT_SYMBOL\t", "0x1\ta b\tvmlinux\tEXPORT_SYMBOL\t",
                      "0x1\ta\tfoo.ko\tEXPORT_SYMBOL\t", "0x1\ta\tvmlinux\tEXPORT_SYMBOL_X\t",
                      "0x1\ta\tNS\tvmlinux\tEXPORT_SYMBOL", "0x1\ta\tvmlinux\tEXPORT_SYMBOL\t\t", "",
-                     "0x1\t\u{e9}\tvmlinux\tEXPORT_SYMBOL\t"] {
+                     "0x1\t\u{e9}\tvmlinux\tEXPORT_SYMBOL\t", "0x1\ta\tdrivers/cd$(id)rom\tEXPORT_SYMBOL\t",
+                     "0x1\ta\tdrivers/cd\u{e9}\tEXPORT_SYMBOL\t", "0x1\ta\tx/-r;y\tEXPORT_SYMBOL\t"] {
             #expect(IndexedSymvers(file: TextFile(name: "s", text: line + "\n")) == nil, "\(line.debugDescription)")
         }
         // The general path still reads the 5.4 layout (namespace before the module).

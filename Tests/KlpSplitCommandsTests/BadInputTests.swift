@@ -1,3 +1,4 @@
+import ELF
 import Foundation
 import Testing
 import TestSupport
@@ -65,6 +66,33 @@ struct BadInputTests {
         let result = try runProcess(Repository.executable,
                                     ["plan", Repository.fixture("lp_vmlinux"), "--symvers", symvers, "--system-map", map])
         expectOneLineError(result, mentioning: ["System.map", "placeholder", "--kallsyms"])
+    }
+
+    /// Issue 21: lp_cdrom.ko with its module name (`.modinfo name=` and `struct module.name`)
+    /// changed to `lp$(id)m`, same length. build used to write `lp$(id)m.conf`, whose install
+    /// and remove rules ran `id` as root at every `modprobe cdrom`.
+    @Test("a module named lp$(id)m is refused by plan, build, convert and check", arguments: ["plan", "build", "convert", "check"])
+    func shellInModuleName(command: String) throws {
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: Repository.fixture("lp_cdrom"))))
+        let thisModule = try #require(try ELFFile(path: Repository.fixture("lp_cdrom")).section(named: ".gnu.linkonce.this_module"))
+        let modinfo = try #require(bytes.firstRange(of: Array("name=lp_cdrom\0".utf8)))
+        for start in [modinfo.lowerBound + 5, Int(thisModule.fileOffset) + 24] {
+            #expect(Array(bytes[start..<(start + 8)]) == Array("lp_cdrom".utf8))
+            bytes.replaceSubrange(start..<(start + 8), with: Array("lp$(id)m".utf8))
+        }
+        let path = temporary.appendingPathComponent("lp.ko").path
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let output = temporary.appendingPathComponent("out").path
+        let extra = ["build": ["-o", output], "convert": ["-o", output]][command] ?? []
+        let result = try runProcess(Repository.executable, [command, path, "-b", Repository.world] + extra)
+        if command == "check" {
+            #expect(result.status == 1)
+            #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+        } else {
+            expectOneLineError(result, mentioning: ["lp.ko: .modinfo: error: module name 'lp$(id)m' contains '$'", "[A-Za-z0-9_]"])
+        }
+        #expect(result.stderr.hasPrefix("lp.ko: .modinfo: error: module name 'lp$(id)m' contains '$'"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: output))
     }
 
     @Test("a missing argument is a usage error (exit 64)")

@@ -47,7 +47,7 @@ struct CheckCommandTests {
     func kbuildModulePasses() throws {
         let result = try check(["\(Self.fixtures)/kbuild/livepatch_cmdline.ko", "--strict"])
         #expect(result.status == 0, "\(result.stdout)")
-        #expect(result.stdout == "0 error(s), 0 warning(s) in 1 module(s)\n")
+        #expect(result.stdout == "target 6.1.0-56-amd64 (lib/modules), no module read\n0 error(s), 0 warning(s) in 1 module(s)\n")
     }
 
     @Test("a livepatch built now with kbuild passes",
@@ -70,7 +70,8 @@ struct CheckCommandTests {
         let result = try check(["\(Self.fixtures)/klp-symbol-position.ko"])
         #expect(result.status == 2)
         let lines = result.stdout.split(separator: "\n")
-        #expect(lines.first?.hasPrefix("klp-symbol-position.ko: .klp.sym.cdrom.cdrom_mutex,2: error: symbol position 2 for symbol 'cdrom_mutex' in object 'cdrom' not found") == true)
+        #expect(lines.first == "target 6.1.0-56-amd64 (lib/modules), modules .ko")
+        #expect(lines.dropFirst().first?.hasPrefix("klp-symbol-position.ko: .klp.sym.cdrom.cdrom_mutex,2: error: symbol position 2 for symbol 'cdrom_mutex' in object 'cdrom' not found") == true)
         #expect(lines.last == "1 error(s), 1 warning(s) in 1 module(s)")
     }
 

@@ -93,6 +93,21 @@ import TestSupport
             }
         }
     }
+
+    /// The known sizes `check` uses for parts without DWARF are what the DWARF of a module built
+    /// against that kernel's headers says.
+    @Test(arguments: KnownKlpStructSizes.rows.map(\.release))
+    func knownSizesMatchTheDWARF(_ release: String) throws {
+        let directory = release.hasPrefix("6.12.") ? "modules-6.12" : "modules"
+        let path = Self.root.appendingPathComponent("Fixtures/\(directory)/lp_nodatasections.ko").path
+        let row = try #require(KnownKlpStructSizes.rows.first { $0.release == release })
+        let layouts = try StructLayout.read(path: path, named: ["klp_patch", "klp_object", "klp_func"])
+        #expect(layouts["klp_patch"]?.byteSize == row.patch)
+        #expect(layouts["klp_object"]?.byteSize == row.object)
+        #expect(layouts["klp_func"]?.byteSize == row.function)
+        let vermagic = try LivepatchReader.read(path: path).modinfo.value("vermagic") ?? ""
+        #expect(vermagic.hasPrefix(release + " "))
+    }
 }
 
 extension ScratchCopies {
