@@ -2,9 +2,10 @@
 # usage: Fixtures/build.sh [NAME ...]
 #
 # Builds every livepatch fixture under Fixtures/src/<name>/ (or only the named
-# ones) against the installed Debian kernel headers and copies the results to
-# Fixtures/modules/<name>.ko (DWARF kept: klp-split reads the klp struct layout
-# from it; nothing is stripped).
+# ones) against the installed Debian kernel headers of KVER and copies the results
+# to that kernel's fixture directory: Fixtures/modules/<name>.ko for 6.1.0-56-amd64,
+# Fixtures/modules-6.12/<name>.ko for 6.12.118+deb12-amd64 (harness/lib/kernels.sh)
+# (DWARF kept: klp-split reads the klp struct layout from it; nothing is stripped).
 #
 # Each fixture is built in a fresh temporary copy (the source tree stays
 # clean).  For reproducible output the temporary directory is mapped to the
@@ -13,16 +14,19 @@
 # LC_ALL=C.  KBUILD_MODPOST_WARN=1: fixtures reference non-exported symbols
 # on purpose (klp-split turns them into klp relocations later).
 #
-# env: KDIR  kernel build dir (default /usr/src/linux-headers-6.1.0-56-amd64)
-#      KVER  used only for the default KDIR (default 6.1.0-56-amd64)
-#      OUT   output directory (default Fixtures/modules; 6.12: OUT=Fixtures/modules-6.12)
+# env: KVER  kernel ABI name (default 6.1.0-56-amd64): the default KDIR and the
+#            output directory
+#      KDIR  kernel build dir (default /usr/src/linux-headers-$KVER)
+#      OUT   output directory (default Fixtures/modules<suffix of KVER>)
 #      CC    passed to kbuild if set (the headers expect gcc-12)
 set -euo pipefail
 FIX=$(cd "$(dirname "$0")" && pwd)
-KVER=${KVER:-6.1.0-56-amd64}
+# shellcheck source=../harness/lib/kernels.sh
+. "$FIX/../harness/lib/kernels.sh"
+KVER=${KVER:-$KLP_SPLIT_FIRST_KERNEL}
 KDIR=${KDIR:-/usr/src/linux-headers-$KVER}
 SRC=$FIX/src
-OUT=${OUT:-$FIX/modules}
+OUT=${OUT:-$FIX/modules$(kernel_fixture_suffix "$KVER")}
 MAPPED=/klp-split/Fixtures/src
 
 say() { printf '[build] %s\n' "$*"; }
@@ -45,7 +49,7 @@ fi
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/klp-split-fixtures.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 mkdir -p "$OUT"
-say "KDIR=$KDIR  temp=$TMP (mapped to $MAPPED)"
+say "KVER=$KVER  KDIR=$KDIR  out=$OUT  temp=$TMP (mapped to $MAPPED)"
 
 MAKEARGS=()
 [ -n "${CC:-}" ] && MAKEARGS+=("CC=$CC")
@@ -65,6 +69,6 @@ for n in "${names[@]}"; do
 		die "$n: $n.ko still contains the temporary path $TMP"
 	fi
 	cp "$TMP/$n/$n.ko" "$OUT/$n.ko"
-	say "$n: -> ${OUT#$FIX/}/$n.ko ($(stat -c %s "$OUT/$n.ko") bytes, sha256 $(sha256sum "$OUT/$n.ko" | cut -c1-16))"
+	say "$n: -> ${OUT#"$FIX"/}/$n.ko ($(stat -c %s "$OUT/$n.ko") bytes, sha256 $(sha256sum "$OUT/$n.ko" | cut -c1-16))"
 done
 say "done: ${#names[@]} module(s) in $OUT"

@@ -1,35 +1,47 @@
 #!/bin/bash
 # usage: Fixtures/world.sh
 #
-# Regenerates the trimmed Debian 6.1.0-56-amd64 "kernel world" under
-# Fixtures/world/, laid out as an install root:
+# Regenerates the trimmed Debian "kernel world" of KVER, laid out as an install
+# root, in that kernel's fixture directory (harness/lib/kernels.sh):
+# Fixtures/world/ for 6.1.0-56-amd64, Fixtures/world-6.12/ for 6.12.118+deb12-amd64.
 #
-#   lib/modules/$KVER/kernel/drivers/cdrom/cdrom.ko        real Debian modules,
-#   lib/modules/$KVER/kernel/drivers/scsi/sr_mod.ko        copied byte for byte
-#   lib/modules/$KVER/kernel/drivers/scsi/scsi_mod.ko      from the unpacked
-#   lib/modules/$KVER/kernel/drivers/scsi/scsi_common.ko   linux-image package
-#   lib/modules/$KVER/kernel/fs/fat/fat.ko
+#   lib/modules/$KVER/kernel/drivers/cdrom/cdrom.ko[.xz]       real Debian modules,
+#   lib/modules/$KVER/kernel/drivers/scsi/sr_mod.ko[.xz]       copied byte for byte
+#   lib/modules/$KVER/kernel/drivers/scsi/scsi_mod.ko[.xz]     from the unpacked
+#   lib/modules/$KVER/kernel/drivers/scsi/scsi_common.ko[.xz]  linux-image package,
+#   lib/modules/$KVER/kernel/fs/fat/fat.ko[.xz]                compressed or not, as
+#   lib/modules/$KVER/kernel/fs/fat/vfat.ko.xz  (6.12 only)    the package ships them
 #   lib/modules/$KVER/modules.{builtin,builtin.modinfo,order}   copied from the image
 #   lib/modules/$KVER/modules.dep, *.bin, ...               written by depmod -b
 #   usr/src/linux-headers-$KVER/Module.symvers            verbatim from the headers
 #
-# Fixtures/world/proc/kallsyms is NOT written here (it is a real /proc/kallsyms
-# dump produced by the harness); this script leaves it alone.
+# <world>/proc/kallsyms is NOT written here (it is a real /proc/kallsyms dump
+# produced by the harness scenario kallsyms-dump); this script leaves it alone.
 #
 # Input: the unpacked linux-image package that harness/setup.sh puts into
 # ${KLP_SPLIT_CACHE:-$HOME/.cache/klp-split}/kernel/$KVER/image/ (override with
 # IMAGE=<dir>), and /usr/src/linux-headers-$KVER (override with KDIR=<dir>).
 # The module set is sr_mod + cdrom (sr_mod depends on cdrom), fat (the
-# "unrelated" module of lp_multi) and, recursively, their modules.dep
-# dependencies (scsi_mod, scsi_common).
+# "unrelated" module of lp_multi), on 6.12 also vfat (which depends on fat), and,
+# recursively, their modinfo dependencies (scsi_mod, scsi_common). 6.1's world was
+# made before vfat was wanted and stays as committed (ROOTS= overrides the set).
+#
+# env: KVER (default 6.1.0-56-amd64), IMAGE, KDIR, WORLD (default the kernel's
+#      fixture directory), ROOTS (space-separated module names)
 set -euo pipefail
 FIX=$(cd "$(dirname "$0")" && pwd)
-KVER=${KVER:-6.1.0-56-amd64}
+# shellcheck source=../harness/lib/kernels.sh
+. "$FIX/../harness/lib/kernels.sh"
+KVER=${KVER:-$KLP_SPLIT_FIRST_KERNEL}
 KLP_SPLIT_CACHE=${KLP_SPLIT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/klp-split}
 IMAGE=${IMAGE:-$KLP_SPLIT_CACHE/kernel/$KVER/image}
 KDIR=${KDIR:-/usr/src/linux-headers-$KVER}
-WORLD=$FIX/world
-ROOTS=(sr_mod cdrom fat)
+WORLD=${WORLD:-$FIX/world$(kernel_fixture_suffix "$KVER")}
+if [ "$KVER" = "$KLP_SPLIT_FIRST_KERNEL" ]; then
+	read -r -a ROOTS <<< "${ROOTS:-sr_mod cdrom fat}"
+else
+	read -r -a ROOTS <<< "${ROOTS:-sr_mod cdrom fat vfat}"
+fi
 
 say() { printf '[world] %s\n' "$*"; }
 die() { printf 'Fixtures/world.sh: error: %s\n' "$*" >&2; exit 1; }
@@ -57,6 +69,7 @@ resolve() {	# $1 = module name
 }
 for m in "${ROOTS[@]}"; do resolve "$m"; done
 
+say "KVER:    $KVER -> ${WORLD#"$FIX"/}"
 say "image:   $IMAGE"
 say "headers: $KDIR"
 say "modules: $(printf '%s\n' "${!want[@]}" | sort | tr '\n' ' ')"
@@ -66,12 +79,9 @@ DST=$WORLD/lib/modules/$KVER
 mkdir -p "$DST"
 for rel in $(printf '%s\n' "${!want[@]}" | sort); do
 	mkdir -p "$DST/$(dirname "$rel")"
-	case $rel in
-	*.ko)	cp --preserve=timestamps "$SRCMOD/$rel" "$DST/$rel" ;;
-	*.ko.xz)  xz -dc "$SRCMOD/$rel" > "$DST/${rel%.xz}" ;;
-	*.ko.zst) zstd -qdc "$SRCMOD/$rel" > "$DST/${rel%.zst}" ;;
-	*.ko.gz)  gzip -dc "$SRCMOD/$rel" > "$DST/${rel%.gz}" ;;
-	esac
+	# as shipped: 6.12's .ko.xz stay compressed (and signed), so klp-split reads
+	# exactly what the kernel package installs
+	cp --preserve=timestamps "$SRCMOD/$rel" "$DST/$rel"
 	say "  $rel ($(stat -c %s "$SRCMOD/$rel") bytes)"
 done
 for f in modules.builtin modules.builtin.modinfo modules.order; do

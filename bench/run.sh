@@ -48,7 +48,7 @@ IMAGE=$CACHE/kernel/$KVER/image
 MODDIR=$IMAGE/lib/modules/$KVER
 if [ ! -s "$MODDIR/modules.dep" ]; then
 	say "no unpacked linux-image-$KVER in $IMAGE: harness/setup.sh"
-	KLP_SPLIT_CACHE=$CACHE "$REPO/harness/setup.sh"
+	KVER=$KVER KLP_SPLIT_CACHE=$CACHE "$REPO/harness/setup.sh"
 fi
 SYMVERS=/usr/src/linux-headers-$KVER/Module.symvers
 [ -s "$SYMVERS" ] || die "$SYMVERS missing (package linux-headers-$KVER; harness/setup.sh installs it)"

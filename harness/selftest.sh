@@ -6,16 +6,26 @@
 # each one is reported as FAIL, with the right facts named, and that run.sh exits
 # non-zero. Also checks that a missing kernel fails loudly (never a silent pass),
 # that an unset variable in a modules file is an error, and that a scenario from
-# $KLP_SPLIT_SCENARIOS can load a .ko from $KLP_SPLIT_OUT (that one must PASS).
+# $KLP_SPLIT_SCENARIOS can load a .ko from $KLP_SPLIT_OUT (that one must PASS),
+# that a boot which never reaches /init is booted once more and says so, and that
+# the kernels file and expect.<kernel> files are checked before any boot and a
+# scenario for another kernel is skipped, never passed.
 # Prints "selftest: N ok, N wrong"; exits 1 if the runner misbehaved.
-# ~35 s (4 boots, one of them waits for an 8 s timeout).
+# ~50 s (5 boots, one waits for an 8 s timeout, one for two 6 s timeouts).
 #
-# env: KVER, KLP_SPLIT_CACHE as for run.sh
+# The runner's own behaviour does not depend on the kernel, so this runs on one
+# kernel: KLP_SPLIT_SELFTEST_KERNEL (default 6.1.0-56-amd64).
+#
+# env: KLP_SPLIT_SELFTEST_KERNEL, KLP_SPLIT_CACHE as for run.sh
 set -euo pipefail
 HARNESS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 RUN=$HARNESS/run.sh
 ST=$HARNESS/selftest
 KLP_SPLIT_CACHE=${KLP_SPLIT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/klp-split}
+K=${KLP_SPLIT_SELFTEST_KERNEL:-6.1.0-56-amd64}
+export KLP_SPLIT_KERNELS=$K KVER=$K
+KRE=$(printf "%s" "$K" | sed 's/[.+]/\\&/g')
+unset KLP_SPLIT_OUT_ROOT
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 OK=0 WRONG=0
@@ -49,18 +59,18 @@ expect_run() {
 }
 
 expect_run wrong-expectation nonzero \
-	'^FAIL wrong-expectation: WRONG 1: false does not succeed; WRONG 2: there is no such line; WRONG 3: echo printed hello, not bye; WRONG 4: hello is there; WRONG 5: no second run of true \(6/11 facts' \
+	'^FAIL wrong-expectation \['"$KRE"'\]: WRONG 1: false does not succeed; WRONG 2: there is no such line; WRONG 3: echo printed hello, not bye; WRONG 4: hello is there; WRONG 5: no second run of true \(6/11 facts' \
 	'^0 passed, 1 failed$' \
 	-- "$RUN" "$ST/wrong-expectation"
 
 expect_run guest-panics nonzero \
-	"^FAIL guest-panics: guest ran to '### harness: done'; no kernel panic, Oops, BUG or Call Trace" \
+	"^FAIL guest-panics \[$KRE\]: guest ran to '### harness: done'; no kernel panic, Oops, BUG or Call Trace" \
 	'found: .*Kernel panic - not syncing: Attempted to kill init' \
 	'^0 passed, 1 failed$' \
 	-- "$RUN" "$ST/guest-panics"
 
 expect_run guest-hangs nonzero \
-	"^FAIL guest-hangs: guest ran to '### harness: done'; qemu exited with 0" \
+	"^FAIL guest-hangs \[$KRE\]: guest ran to '### harness: done'; qemu exited with 0" \
 	'qemu rc=124 \(timeout after 8 s' \
 	'^0 passed, 1 failed$' \
 	-- env KLP_SPLIT_TIMEOUT=8 "$RUN" "$ST/guest-hangs"
@@ -68,36 +78,65 @@ expect_run guest-hangs nonzero \
 expect_run malformed nonzero \
 	'guest.sh: line 5: syntax error' \
 	"expect:2: unknown fact 'contains'" \
-	'^FAIL malformed: malformed scenario \(4 problems\)$' \
+	'^FAIL malformed \['"$KRE"'\]: malformed scenario \(4 problems\)$' \
 	'^0 passed, 1 failed$' \
 	-- "$RUN" "$ST/malformed"
 
 expect_run missing-kernel nonzero \
-	'^harness: ERROR: kernel scenarios cannot run: no kernel: ' \
+	'^harness: ERROR: kernel scenarios cannot run on '"$KRE"': no kernel: ' \
 	'NO KERNEL TEST RAN' \
-	'^FAIL baseline-vmlinux: not run \(no kernel: ' \
+	'^FAIL baseline-vmlinux \['"$KRE"'\]: not run \(no kernel: ' \
 	'^0 passed, 1 failed$' \
 	-- env KLP_SPLIT_CACHE="$OUT/empty-cache" "$RUN" baseline-vmlinux
 
 expect_run unset-variable nonzero \
 	'modules:3: cannot expand' \
 	'\$KLP_SPLIT_OUT is not set' \
-	'^FAIL from-klp-split-out: could not build its modules or initramfs' \
+	'^FAIL from-klp-split-out \['"$KRE"'\]: could not build its modules or initramfs' \
 	-- env -u KLP_SPLIT_OUT KLP_SPLIT_SCENARIOS="$ST/scenarios-dir" "$RUN" from-klp-split-out
 
 # a module in $KLP_SPLIT_OUT, as "klp-split build" would leave it; the built
-# livepatch_cmdline from the runner's build cache (built first if needed)
-ko=$(ls "$KLP_SPLIT_CACHE"/harness/build/livepatch_cmdline-*/ko/livepatch_cmdline.ko 2>/dev/null | head -1 || true)
+# livepatch_cmdline for kernel $K from the runner's build cache (built first if needed)
+built_for_k() {
+	local k
+	for k in "$KLP_SPLIT_CACHE"/harness/build/livepatch_cmdline-*/ko/livepatch_cmdline.ko; do
+		[ -f "$k" ] || continue
+		[ "$(modinfo -F vermagic "$k" | cut -d' ' -f1)" != "$K" ] || { echo "$k"; return; }
+	done
+}
+ko=$(built_for_k)
 if [ -z "$ko" ]; then
 	"$RUN" baseline-vmlinux > /dev/null || true
-	ko=$(ls "$KLP_SPLIT_CACHE"/harness/build/livepatch_cmdline-*/ko/livepatch_cmdline.ko | head -1)
+	ko=$(built_for_k)
 fi
 mkdir -p "$OUT/klp-split-out"
 cp "$ko" "$OUT/klp-split-out/"
 expect_run from-klp-split-out 0 \
-	'^PASS from-klp-split-out \(6/6 facts' \
+	'^PASS from-klp-split-out \['"$KRE"'\] \(6/6 facts' \
 	'^1 passed, 0 failed$' \
 	-- env KLP_SPLIT_OUT="$OUT/klp-split-out" KLP_SPLIT_SCENARIOS="$ST/scenarios-dir" "$RUN" from-klp-split-out
+
+expect_run never-reaches-init nonzero \
+	'retry: the first boot never reached /init \(qemu rc=124 after' \
+	'^FAIL never-reaches-init \['"$KRE"'\]: .*booted twice: the first boot never reached /init' \
+	'^0 passed, 1 failed$' \
+	-- env KLP_SPLIT_TIMEOUT=6 "$RUN" "$ST/never-reaches-init"
+
+expect_run wrong-kernel-files nonzero \
+	"kernels: 'six' is not a kernel series" \
+	"expect.6.1:2: unknown fact 'contains'" \
+	'expect.6.12: the scenario.s kernels file excludes 6.12' \
+	"expect.x86: 'x86' is not a kernel series" \
+	'^FAIL wrong-kernel-files \['"$KRE"'\]: malformed scenario \(4 problems\)$' \
+	-- "$RUN" "$ST/wrong-kernel-files"
+
+# a scenario for 6.1 only, on a kernel that is not 6.1 (no boot): SKIP, and exit 1
+# because nothing ran
+expect_run only-6.1 nonzero \
+	'^SKIP only-6.1 \[6\.12\.118\+deb12-amd64\]: its kernels file names only 6\.1$' \
+	'NO KERNEL TEST RAN' \
+	'^0 passed, 0 failed$' \
+	-- env KLP_SPLIT_KERNELS=6.12.118+deb12-amd64 "$RUN" "$ST/only-6.1"
 
 echo "selftest: $OK ok, $WRONG wrong"
 [ "$WRONG" = 0 ]

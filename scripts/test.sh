@@ -10,14 +10,18 @@
 #      committed seeds, docs/fuzzing.md)
 #   3. scripts/corpus.sh: every .ko of the Debian kernel read, checked against readelf -W and
 #      written back unchanged (docs/robustness.md)
-#   4. the kernel acceptance harness: harness/setup.sh (qemu, busybox, the Debian 6.1.0-56-amd64
-#      kernel into ${KLP_SPLIT_CACHE:-~/.cache/klp-split}); 'klp-split build' of the multi-object
-#      fixture lp_split (and lp_klpbuild) and 'klp-split convert' of lp_twofiles and lp_cdrom into a
-#      temporary directory; harness/run.sh boots the real kernel under qemu
-#      TCG and checks every scenario of harness/scenarios, harness/scenarios-build (they load the
-#      parts that build just wrote, after 'klp-split check' passed them, and the modules convert
-#      wrote) and harness/scenarios-check (the kernel refuses check's broken fixtures with the
-#      messages check quotes)
+#   4. the kernel acceptance harness, on every kernel of harness/lib/kernels.sh (6.1.0-56-amd64 and
+#      6.12.118+deb12-amd64; KLP_SPLIT_KERNELS selects): harness/setup.sh (qemu, busybox, the Debian
+#      kernels into ${KLP_SPLIT_CACHE:-~/.cache/klp-split}); per kernel, 'klp-split build' of the
+#      multi-object fixture lp_split (and lp_klpbuild) and 'klp-split convert' of lp_twofiles and
+#      lp_cdrom from that kernel's fixtures (Fixtures/modules, Fixtures/modules-6.12) against its
+#      world (Fixtures/world, Fixtures/world-6.12) into <tmp>/<KVER>/, then 'klp-split check' of
+#      what they wrote; harness/run.sh boots each real kernel under qemu TCG and checks every
+#      scenario of harness/scenarios, harness/scenarios-build (they load the parts that build just
+#      wrote, after 'klp-split check' passed them, and the modules convert wrote) and
+#      harness/scenarios-check (the kernel refuses check's broken fixtures with the messages check
+#      quotes; 6.1 only). A failing klp-split step is reported, the other steps and the harness
+#      still run (scenarios that need its output then fail too), and the script exits 1.
 # --unit skips steps 3 and 4 and says so loudly; CI never passes it.
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -52,29 +56,59 @@ if [ "$unit_only" = 1 ]; then
 	echo "[test] WARNING: --unit given: the kernel acceptance harness did NOT run" >&2
 	exit 0
 fi
-echo "[test] harness/setup.sh"
+echo "[test] harness/setup.sh (every kernel: ${KLP_SPLIT_KERNELS:-the default list of harness/lib/kernels.sh})"
 harness/setup.sh
 echo "[test] scripts/corpus.sh (all 4023 Debian 6.1.0-56-amd64 modules: read, counted against readelf, written back)"
 scripts/corpus.sh
+# shellcheck source=../harness/lib/kernels.sh
+. harness/lib/kernels.sh
+mapfile -t kernels < <(kernels_selected)
 parts=$(mktemp -d)
 trap 'rm -rf "$parts"' EXIT
-echo "[test] klp-split build Fixtures/modules/lp_split.ko -b Fixtures/world --sympos ucode_path=2 -o $parts"
 klp_split="$(swift build -c release --show-bin-path)/klp-split"
-"$klp_split" build Fixtures/modules/lp_split.ko -b Fixtures/world --sympos ucode_path=2 -o "$parts"
-echo "[test] klp-split build Fixtures/modules/lp_klpbuild.ko -b Fixtures/world -o $parts"
-"$klp_split" build Fixtures/modules/lp_klpbuild.ko -b Fixtures/world -o "$parts"
-for lp in lp_twofiles lp_cdrom; do
-	echo "[test] klp-split convert Fixtures/modules/$lp.ko -b Fixtures/world -o $parts/$lp.ko"
-	"$klp_split" convert "Fixtures/modules/$lp.ko" -b Fixtures/world -o "$parts/$lp.ko"
-done
-echo "[test] klp-split check of the parts and of the converted modules (the release gate)"
-"$klp_split" check "$parts"/lp_twofiles.ko -b Fixtures/world
-"$klp_split" check "$parts"/lp_cdrom.ko -b Fixtures/world
-"$klp_split" check "$parts"/lp_split.ko "$parts"/lp_split__*.ko -b Fixtures/world
-"$klp_split" check "$parts"/lp_klpbuild.ko "$parts"/lp_klpbuild__*.ko -b Fixtures/world
-echo "[test] harness/run.sh (harness/scenarios, harness/scenarios-build and harness/scenarios-check)"
-KLP_SPLIT_OUT=$parts KLP_SPLIT_SCENARIOS=$REPO/harness/scenarios-build:$REPO/harness/scenarios-check harness/run.sh
-echo "[test] the kernel output docs/tutorial.md quotes is in this run's split-eager log"
-scripts/tutorial.py --kernel-log "${KLP_SPLIT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/klp-split}/harness/logs/split-eager.log"
+status=0
+
+# step WHAT COMMAND...: run one klp-split step; a failure is reported and remembered, and the
+# other steps still run (so that, e.g., convert-whole can run on a kernel where build fails)
+step() {
+	local what=$1
+	shift
+	echo "[test] $what"
+	if ! "$@"; then
+		echo "[test] FAILED: $what" >&2
+		status=1
+	fi
+}
+# klp_split_steps KVER: build, convert and check with that kernel's fixtures and world into $parts/KVER
+klp_split_steps() {
+	local kver=$1 suffix fixtures world out lp
+	suffix=$(kernel_fixture_suffix "$kver")
+	fixtures=Fixtures/modules$suffix world=Fixtures/world$suffix out=$parts/$kver
+	mkdir -p "$out"
+	step "[$kver] klp-split build $fixtures/lp_split.ko -b $world --sympos ucode_path=2 -o $out" \
+		"$klp_split" build "$fixtures/lp_split.ko" -b "$world" --sympos ucode_path=2 -o "$out"
+	step "[$kver] klp-split build $fixtures/lp_klpbuild.ko -b $world -o $out" \
+		"$klp_split" build "$fixtures/lp_klpbuild.ko" -b "$world" -o "$out"
+	for lp in lp_twofiles lp_cdrom; do
+		step "[$kver] klp-split convert $fixtures/$lp.ko -b $world -o $out/$lp.ko" \
+			"$klp_split" convert "$fixtures/$lp.ko" -b "$world" -o "$out/$lp.ko"
+	done
+	# the release gate, on what build and convert wrote (a missing part fails here too)
+	step "[$kver] klp-split check $out/lp_twofiles.ko" "$klp_split" check "$out"/lp_twofiles.ko -b "$world"
+	step "[$kver] klp-split check $out/lp_cdrom.ko" "$klp_split" check "$out"/lp_cdrom.ko -b "$world"
+	step "[$kver] klp-split check the lp_split parts" \
+		"$klp_split" check "$out"/lp_split.ko "$out"/lp_split__*.ko -b "$world"
+	step "[$kver] klp-split check the lp_klpbuild parts" \
+		"$klp_split" check "$out"/lp_klpbuild.ko "$out"/lp_klpbuild__*.ko -b "$world"
+}
+for kver in "${kernels[@]}"; do klp_split_steps "$kver"; done
+echo "[test] harness/run.sh on ${kernels[*]} (harness/scenarios, harness/scenarios-build and harness/scenarios-check)"
+KLP_SPLIT_KERNELS="${kernels[*]}" KLP_SPLIT_OUT_ROOT=$parts \
+	KLP_SPLIT_SCENARIOS=$REPO/harness/scenarios-build:$REPO/harness/scenarios-check harness/run.sh || status=1
+logs=${KLP_SPLIT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/klp-split}/harness/logs
+echo "[test] the kernel output docs/tutorial.md quotes is in this run's split-eager log on 6.1.0-56-amd64"
+scripts/tutorial.py --kernel-log "$logs/6.1.0-56-amd64/split-eager.log" || status=1
 echo "[test] harness/selftest.sh (the runner must fail deliberately broken scenarios)"
-harness/selftest.sh
+harness/selftest.sh || status=1
+[ "$status" = 0 ] || echo "[test] FAILED: see the lines above" >&2
+exit "$status"

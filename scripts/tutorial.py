@@ -11,7 +11,7 @@ usage: scripts/tutorial.py [--update] [--kernel-log LOG]
   --update copies it there and rewrites the outputs on the page instead of failing.
 * With --kernel-log, each line of a ```text harness:SCENARIO block must occur in that log (a real
   harness/run.sh log of the scenario) after numbers that change from boot to boot are masked
-  (dmesg timestamps, CPU/PID, wait counts). scripts/test.sh passes the split-eager log after the
+  (dmesg timestamps, CPU/PID, wait counts). scripts/test.sh passes the 6.1 split-eager log after the
   harness ran.
 """
 import difflib
