@@ -97,7 +97,7 @@ klp_split_steps() {
 	step "[$kver] klp-split check $out/lp_twofiles.ko" "$klp_split" check "$out"/lp_twofiles.ko -b "$world"
 	step "[$kver] klp-split check $out/lp_cdrom.ko" "$klp_split" check "$out"/lp_cdrom.ko -b "$world"
 	step "[$kver] klp-split check the lp_split parts" \
-		"$klp_split" check "$out"/lp_split.ko "$out"/lp_split__*.ko -b "$world"
+		"$klp_split" check "$out"/lp_split.ko "$out"/lp_split__*.ko "$out"/lp_split.conf -b "$world"
 	step "[$kver] klp-split check the lp_klpbuild parts" \
 		"$klp_split" check "$out"/lp_klpbuild.ko "$out"/lp_klpbuild__*.ko -b "$world"
 }
