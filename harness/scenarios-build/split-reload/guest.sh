@@ -1,4 +1,4 @@
-# split-reload: 6.1 has no clear_relocate_add (6.3), so a part whose klp
+# split-reload: on 6.1 (no clear_relocate_add, added in 6.3) a part whose klp
 # relocations were applied for a module must be disabled and removed BEFORE that
 # module goes, and loaded again after it comes back ("Skipping invalid relocation
 # target, existing value is nonzero" otherwise, and the module refuses to load).
