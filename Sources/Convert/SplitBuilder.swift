@@ -27,9 +27,11 @@ package enum SplitBuilder {
     }
 
     /// The loader no longer checks the CRC of a symbol turned into a klp relocation, so compare the CRC
-    /// the livepatch was built against (`__versions`) with the target's Module.symvers here.
+    /// the livepatch was built against (`__versions`, or the extended tables when it has them) with the target's Module.symvers here.
     static func checkCRCs(livepatch: LivepatchModule, plan: Plan) throws(ConvertError) {
-        let built = Dictionary(livepatch.versions.map { ($0.symbol, $0.crc) }, uniquingKeysWith: { a, _ in a })
+        // With extended modversions the loader relies on them alone (kernel/module/version.c check_version()).
+        let built = Dictionary((livepatch.extendedVersions ?? livepatch.versions).map { ($0.symbol, $0.crc) },
+                               uniquingKeysWith: { a, _ in a })
         for reference in plan.references
         where reference.category == .patchedModuleExport || reference.category == .otherModuleExport {
             guard let target = reference.crc, let crc = built[reference.symbol] else { continue }

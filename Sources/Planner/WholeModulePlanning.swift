@@ -64,7 +64,7 @@ extension PlanningContext {
             functions: usedObjects.flatMap { $0.functions.map { PatchedFunction(oldName: $0.oldName, oldSympos: $0.oldSympos, newFunction: $0.newFunction) } },
             callbacks: usedObjects.flatMap { $0.callbacks.map { "\($0.kind)=\($0.function)" } },
             dependsOn: [], symbols: [], duplicated: [])
-        var plan = Plan(input: file, patch: patchName, metadata: livepatch.patch.source.rawValue,
+        var plan = Plan(input: file, patch: patchName, metadata: livepatch.patch.metadataName,
                         replace: livepatch.patch.replace, parts: [part], references: references.sorted(),
                         relocations: accounts.sorted { $0.section < $1.section },
                         diagnostics: dedupe(diagnostics).enumerated().sorted { ($0.element.severity, $0.offset) < ($1.element.severity, $1.offset) }.map(\.element))
