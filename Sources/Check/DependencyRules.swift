@@ -15,6 +15,11 @@ enum DependencyRules {
         let identity = PatchIdentity(module: module)
         let undefined = module.undefinedSymbols.filter { !$0.name.hasPrefix(KlpNames.symbolPrefix) }
         for symbol in undefined {
+            if let export = world.exports.lookup(symbol.name).unique, let restriction = export.moduleRestriction,
+               !restriction.allows(module.name) {
+                findings.add(.restrictedExport, module.file, symbol.name,
+                             Messages.restrictedExport(symbol.name, restriction: restriction, module: module.name, owner: export.owner))
+            }
             switch owner(of: symbol.name, world: world, modules: modules) {
             case .vmlinux: continue
             case .module(let owner):
@@ -40,6 +45,9 @@ enum DependencyRules {
                 findings.add(.implicitDependency, module.file, "__versions",
                              Messages.versionsEntry(version.symbol, owner: owner))
             }
+        }
+        for entry in module.modinfo.entries where entry.key == "import_ns" && ModuleRestriction(namespace: entry.value) != nil {
+            findings.add(.restrictedExport, module.file, ".modinfo", Messages.importsModuleNamespace(entry.value))
         }
         for item in module.modinfo.dependencies {
             let name = (try? ObjectName(normalizing: item))?.rawValue ?? item

@@ -1,3 +1,4 @@
+import KernelWorld
 import Livepatch
 import Planner
 
@@ -21,8 +22,10 @@ struct ModuleIdentity {
 
     func modinfo() -> [UInt8] {
         let part = builder.part
+        // `module:` namespaces are never imported explicitly: the kernel refuses `import_ns=module:...`
+        // (kernel/module/main.c setup_modinfo(), ModuleRestriction).
         let namespaces = Set(builder.plan.references.filter { $0.part == part.name && $0.category == .vmlinuxExport }
-            .compactMap(\.namespace))
+            .compactMap(\.namespace).filter { ModuleRestriction(namespace: $0) == nil })
         var entries: [String] = []
         var wroteName = false, wroteDepends = false
         for entry in builder.livepatch.modinfo.entries {

@@ -106,7 +106,7 @@ extension PlanningContext {
         var results: [(object: ObjectName, reference: Reference)] = []
         for object in objectsHere {
             var reference = classifyExternal(symbol.name, section: section, offset: entry.offset, location: location,
-                                             object: object, function: function, make: make)
+                                             object: object, module: partName, function: function, make: make)
             if [.patchedModuleExport, .otherModuleExport, .moduleLocal, .vmlinuxLocal].contains(reference.category) {
                 reference.relocationObject = reference.category == .vmlinuxLocal ? "vmlinux" : object.rawValue
             }
