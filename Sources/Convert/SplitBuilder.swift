@@ -37,7 +37,10 @@ package enum SplitBuilder {
             guard let target = reference.crc, let crc = built[reference.symbol] else { continue }
             let hex = String(crc, radix: 16)
             let mine = "0x" + String(repeating: "0", count: max(0, 8 - hex.count)) + hex
-            if mine != target { throw .crcMismatch(livepatch.file, symbol: reference.symbol, built: crc, target: target) }
+            if mine != target {
+                throw .crcMismatch(livepatch.file, table: livepatch.extendedVersions == nil ? "__versions" : ExtendedVersions.crcSection,
+                                   symbol: reference.symbol, built: crc, target: target)
+            }
         }
     }
 }
