@@ -18,8 +18,13 @@ package struct CheckedModule: Sendable {
     /// Every relocation section with its entries, in section order.
     package let relocationSections: [RelocationSection]
     package let modinfo: ModuleInfo
-    /// `__versions`, then the extended modversions tables; empty when there are none.
+    /// The extended modversions tables (`__version_ext_crcs`/`__version_ext_names`), then
+    /// `__versions`: the loader relies on the extended tables alone when they exist
+    /// (kernel/module/version.c `check_version()`), so a lookup by name finds theirs first; empty
+    /// when there are none.
     package let versions: [ModuleVersion]
+    /// The symbols the extended tables name (a subset of `versions`' symbols).
+    package var extendedVersionSymbols: Set<String> = []
     /// `struct module.name` in `.gnu.linkonce.this_module`; nil when the section is missing or short.
     package let thisModuleName: String?
     /// The klp_patch/klp_object description; nil when `patchProblem` says why it could not be read.
@@ -62,8 +67,11 @@ package struct CheckedModule: Sendable {
                 }
                 versions = parsed
             }
+            var extendedSymbols: Set<String> = []
             switch try ExtendedVersions.read(elf) {
-            case .success(let parsed): versions += parsed
+            case .success(let parsed):
+                versions = parsed + versions
+                extendedSymbols = Set(parsed.map(\.symbol))
             case .failure(let problem): throw CheckError.malformed(file, problem.section, problem.detail)
             case nil: break
             }
@@ -101,6 +109,7 @@ package struct CheckedModule: Sendable {
                                        relocationSections: relocationSections, modinfo: modinfo, versions: versions,
                                        thisModuleName: thisModuleName, patch: patch, patchProblem: patchProblem)
             module.structGaps = audit.gaps
+            module.extendedVersionSymbols = extendedSymbols
             return module
         } catch let error as CheckError {
             throw error

@@ -1,4 +1,5 @@
 import KernelWorld
+import Livepatch
 import Planner
 
 /// Everything that would make the livepatch load (and pin) a module: undefined symbols, `__versions`
@@ -40,10 +41,12 @@ enum DependencyRules {
             }
         }
         let undefinedNames = Set(undefined.map(\.name))
-        for version in module.versions where !undefinedNames.contains(version.symbol) {
+        var seen: Set<String> = []
+        for version in module.versions where !undefinedNames.contains(version.symbol) && seen.insert(version.symbol).inserted {
             if case .module(let owner) = owner(of: version.symbol, world: world, modules: modules), !identity.includes(owner) {
-                findings.add(.implicitDependency, module.file, "__versions",
-                             Messages.versionsEntry(version.symbol, owner: owner))
+                let table = module.extendedVersionSymbols.contains(version.symbol) ? ExtendedVersions.nameSection : "__versions"
+                findings.add(.implicitDependency, module.file, table,
+                             Messages.versionsEntry(version.symbol, owner: owner, table: table))
             }
         }
         for entry in module.modinfo.entries where entry.key == "import_ns" && ModuleRestriction(namespace: entry.value) != nil {

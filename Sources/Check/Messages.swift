@@ -116,8 +116,8 @@ enum Messages {
         "undefined symbol '\(symbol)' is exported by module '\(owner)', so loading this livepatch loads and pins '\(owner)' (the loader takes a reference, depmod records the dependency); \(fixDependency)"
     }
 
-    static func versionsEntry(_ symbol: String, owner: String) -> String {
-        "__versions has an entry for '\(symbol)' (exported by module '\(owner)') that no undefined symbol uses, and depmod turns such an entry into a dependency on '\(owner)'; drop the entry ('klp-split build' and 'klp-split convert' do)"
+    static func versionsEntry(_ symbol: String, owner: String, table: String = "__versions") -> String {
+        "\(table) has an entry for '\(symbol)' (exported by module '\(owner)') that no undefined symbol uses, and depmod turns such an entry into a dependency on '\(owner)'; drop the entry ('klp-split build' and 'klp-split convert' do)"
     }
 
     static func dependsItem(_ module: String) -> String {

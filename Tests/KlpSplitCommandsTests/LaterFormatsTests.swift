@@ -72,6 +72,12 @@ struct LaterFormatsTests {
         }
         let check = try run(["check"] + parts + ["-b", Repository.world])
         #expect(check.status == 0, "\(check.stdout)")
+        let converted = "\(fixtures.path)/klpbuild-6.19-convert.ko"
+        let convert = try run(["convert", renamed, "-b", Repository.world, "-o", converted])
+        #expect(convert.status == 0, "\(convert.stderr)")
+        #expect(try LivepatchReader.read(path: converted).patch.objects.count == 2)
+        let checkConverted = try run(["check", converted, "-b", Repository.world])
+        #expect(checkConverted.status == 0, "\(checkConverted.stdout)")
     }
 
     // MARK: extended modversions (6.14 and later)
@@ -103,6 +109,19 @@ struct LaterFormatsTests {
                 "every entry left is a symbol the part still imports")
         let check = try run(["check", part, "-b", Repository.world])
         #expect(check.status == 0, "\(check.stdout)")
+        let converted = "\(fixtures.path)/ext-\(basic)-convert.ko"
+        let convert = try run(["convert", input, "-b", Repository.world, "-o", converted])
+        #expect(convert.status == 0, "\(convert.stderr)")
+        let whole = try #require(try versions(of: converted).extended)
+        #expect(!whole.contains { $0.symbol == "cdrom_check_events" })
+        if basic { #expect(try versions(of: converted).basic == whole) }
+    }
+
+    @Test("check names the extended table an unmatched entry comes from")
+    func checkNamesExtendedTable() throws {
+        let check = try run(["check", Repository.path("Fixtures/check/implicit-dependency-ext-versions.ko"), "-b", Repository.world])
+        #expect(check.status == 2)
+        #expect(check.stdout.contains("implicit-dependency-ext-versions.ko: __version_ext_names: error: __version_ext_names has an entry for 'cdrom_check_events'"), "\(check.stdout)")
     }
 
     @Test("with extended modversions, their CRC is the one compared with the target's Module.symvers")
