@@ -72,8 +72,8 @@ final class LaterFormatFixtures {
     }
 
     /// A copy of the fixture world whose Module.symvers exports each symbol of `namespaces` as
-    /// `EXPORT_SYMBOL_GPL` in the given namespace.
-    func restrictedWorld(_ name: String, namespaces: [String: String]) throws -> String {
+    /// `EXPORT_SYMBOL_GPL` in the given namespace (with the CRC `crcs` gives, if any).
+    func restrictedWorld(_ name: String, namespaces: [String: String], crcs: [String: String] = [:]) throws -> String {
         let root = "\(path)/\(name)"
         let headers = "\(root)/usr/src/linux-headers-6.1.0-56-amd64"
         try FileManager.default.createDirectory(atPath: headers, withIntermediateDirectories: true)
@@ -86,7 +86,8 @@ final class LaterFormatFixtures {
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
             guard fields.count == 5, let namespace = namespaces[String(fields[1])] else { return String(line) }
             rewritten += 1
-            return [fields[0], fields[1], fields[2], "EXPORT_SYMBOL_GPL", Substring(namespace)].joined(separator: "\t")
+            let crc = crcs[String(fields[1])].map { Substring($0) } ?? fields[0]
+            return [crc, fields[1], fields[2], "EXPORT_SYMBOL_GPL", Substring(namespace)].joined(separator: "\t")
         }
         guard rewritten == namespaces.count else { throw FixtureError("rewrote \(rewritten) of \(namespaces.count) Module.symvers lines") }
         try lines.joined(separator: "\n").write(toFile: "\(headers)/Module.symvers", atomically: true, encoding: .utf8)

@@ -175,6 +175,15 @@ struct LaterFormatsTests {
         #expect(converted.symbols.contains { $0.name == ".klp.sym.vmlinux.proc_dostring,0" })
     }
 
+    @Test("the CRC of a restricted export made a klp relocation is compared with Module.symvers, as for B")
+    func restrictedExportCRC() throws {
+        let world = try fixtures.restrictedWorld("world-restricted-crc", namespaces: ["proc_dostring": "module:cdrom"],
+                                                 crcs: ["proc_dostring": "0x12345678"])
+        let build = try run(["build", Repository.fixture("lp_cdrom"), "-b", world, "-o", "\(fixtures.path)/restricted-crc-out"])
+        #expect(build.status == 1)
+        #expect(build.stderr.contains("lp_cdrom.ko: __versions: error: 'proc_dostring' was built against CRC 0x319d493d but the target's Module.symvers has 0x12345678"), "\(build.stderr)")
+    }
+
     @Test("an export whose list matches the part's name (tail glob, '-' = '_') stays a normal relocation, without import_ns")
     func matchingRestrictionStaysNormal() throws {
         let world = try fixtures.restrictedWorld("world-allowed", namespaces: ["proc_dostring": "module:lp-cdrom__*"])
