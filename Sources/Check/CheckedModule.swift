@@ -18,8 +18,13 @@ package struct CheckedModule: Sendable {
     /// Every relocation section with its entries, in section order.
     package let relocationSections: [RelocationSection]
     package let modinfo: ModuleInfo
-    /// `__versions`, then the extended modversions tables; empty when there are none.
+    /// The extended modversions tables (`__version_ext_crcs`/`__version_ext_names`), then
+    /// `__versions`: the loader relies on the extended tables alone when they exist
+    /// (kernel/module/version.c `check_version()`), so a lookup by name finds theirs first; empty
+    /// when there are none.
     package let versions: [ModuleVersion]
+    /// The symbols the extended tables name (a subset of `versions`' symbols).
+    package var extendedVersionSymbols: Set<String> = []
     /// `struct module.name` in `.gnu.linkonce.this_module`; nil when the section is missing or short.
     package let thisModuleName: String?
     /// The klp_patch/klp_object description; nil when `patchProblem` says why it could not be read.
@@ -62,7 +67,14 @@ package struct CheckedModule: Sendable {
                 }
                 versions = parsed
             }
-            versions += try extendedVersions(elf, file: file)
+            var extendedSymbols: Set<String> = []
+            switch try ExtendedVersions.read(elf) {
+            case .success(let parsed):
+                versions = parsed + versions
+                extendedSymbols = Set(parsed.map(\.symbol))
+            case .failure(let problem): throw CheckError.malformed(file, problem.section, problem.detail)
+            case nil: break
+            }
             let thisModuleName = try elf.section(named: ThisModule.sectionName).flatMap { ThisModule.name(in: try elf.contents(of: $0)) }
             _ = try InputNames.moduleName(file: file, modinfo: modinfo, thisModuleName: thisModuleName)
             var relocationSections: [RelocationSection] = []
@@ -97,6 +109,7 @@ package struct CheckedModule: Sendable {
                                        relocationSections: relocationSections, modinfo: modinfo, versions: versions,
                                        thisModuleName: thisModuleName, patch: patch, patchProblem: patchProblem)
             module.structGaps = audit.gaps
+            module.extendedVersionSymbols = extendedSymbols
             return module
         } catch let error as CheckError {
             throw error
@@ -106,23 +119,6 @@ package struct CheckedModule: Sendable {
             throw CheckError.unreadable(error.naming(file).description)
         } catch {
             throw CheckError.unreadable("\(file): error: \(error)")
-        }
-    }
-
-    /// CONFIG_EXTENDED_MODVERSIONS (≈ v6.14): `__version_ext_crcs` (u32 each) and
-    /// `__version_ext_names` (NUL-terminated names), index-aligned (kernel/module/version.c).
-    private static func extendedVersions(_ elf: ELFFile, file: String) throws -> [ModuleVersion] {
-        guard let crcSection = elf.section(named: "__version_ext_crcs"),
-              let nameSection = elf.section(named: "__version_ext_names") else { return [] }
-        let crcs = try elf.contents(of: crcSection)
-        let names = try elf.contents(of: nameSection).split(separator: 0)
-        guard crcs.count % 4 == 0, names.count == crcs.count / 4 else {
-            throw CheckError.malformed(file, "__version_ext_names", "\(names.count) names for \(crcs.count / 4) CRCs in __version_ext_crcs")
-        }
-        return names.enumerated().map { index, name in
-            var crc: UInt32 = 0
-            for byte in 0..<4 { crc |= UInt32(crcs[index * 4 + byte]) << (8 * UInt32(byte)) }
-            return ModuleVersion(crc: crc, symbol: String(decoding: name, as: UTF8.self))
         }
     }
 

@@ -1,4 +1,5 @@
 import KernelWorld
+import Livepatch
 import Planner
 
 /// Everything that would make the livepatch load (and pin) a module: undefined symbols, `__versions`
@@ -15,6 +16,11 @@ enum DependencyRules {
         let identity = PatchIdentity(module: module)
         let undefined = module.undefinedSymbols.filter { !$0.name.hasPrefix(KlpNames.symbolPrefix) }
         for symbol in undefined {
+            if let export = world.exports.lookup(symbol.name).unique, let restriction = export.moduleRestriction,
+               !restriction.allows(module.name) {
+                findings.add(.restrictedExport, module.file, symbol.name,
+                             Messages.restrictedExport(symbol.name, restriction: restriction, module: module.name, owner: export.owner))
+            }
             switch owner(of: symbol.name, world: world, modules: modules) {
             case .vmlinux: continue
             case .module(let owner):
@@ -35,11 +41,16 @@ enum DependencyRules {
             }
         }
         let undefinedNames = Set(undefined.map(\.name))
-        for version in module.versions where !undefinedNames.contains(version.symbol) {
+        var seen: Set<String> = []
+        for version in module.versions where !undefinedNames.contains(version.symbol) && seen.insert(version.symbol).inserted {
             if case .module(let owner) = owner(of: version.symbol, world: world, modules: modules), !identity.includes(owner) {
-                findings.add(.implicitDependency, module.file, "__versions",
-                             Messages.versionsEntry(version.symbol, owner: owner))
+                let table = module.extendedVersionSymbols.contains(version.symbol) ? ExtendedVersions.nameSection : "__versions"
+                findings.add(.implicitDependency, module.file, table,
+                             Messages.versionsEntry(version.symbol, owner: owner, table: table))
             }
+        }
+        for entry in module.modinfo.entries where entry.key == "import_ns" && ModuleRestriction(namespace: entry.value) != nil {
+            findings.add(.restrictedExport, module.file, ".modinfo", Messages.importsModuleNamespace(entry.value))
         }
         for item in module.modinfo.dependencies {
             let name = (try? ObjectName(normalizing: item))?.rawValue ?? item

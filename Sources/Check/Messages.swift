@@ -116,8 +116,8 @@ enum Messages {
         "undefined symbol '\(symbol)' is exported by module '\(owner)', so loading this livepatch loads and pins '\(owner)' (the loader takes a reference, depmod records the dependency); \(fixDependency)"
     }
 
-    static func versionsEntry(_ symbol: String, owner: String) -> String {
-        "__versions has an entry for '\(symbol)' (exported by module '\(owner)') that no undefined symbol uses, and depmod turns such an entry into a dependency on '\(owner)'; drop the entry ('klp-split build' and 'klp-split convert' do)"
+    static func versionsEntry(_ symbol: String, owner: String, table: String = "__versions") -> String {
+        "\(table) has an entry for '\(symbol)' (exported by module '\(owner)') that no undefined symbol uses, and depmod turns such an entry into a dependency on '\(owner)'; drop the entry ('klp-split build' and 'klp-split convert' do)"
     }
 
     static func dependsItem(_ module: String) -> String {
@@ -126,6 +126,14 @@ enum Messages {
 
     static func unexportedSymbol(_ symbol: String, object: ObjectName) -> String {
         "undefined symbol '\(symbol)' is a symbol of '\(object)' that is not exported, so the load fails with \"Unknown symbol\"; it needs a klp relocation (.klp.sym.\(object).\(symbol),<sympos>): \(fixDependency)"
+    }
+
+    static func restrictedExport(_ symbol: String, restriction: ModuleRestriction, module: String, owner: ObjectName) -> String {
+        "undefined symbol '\(symbol)' is exported only for modules '\(restriction)' (EXPORT_SYMBOL_FOR_MODULES), which do not include '\(module)', so the kernel refuses the load (\"module \"\(module)\" uses symbol \"\(symbol)\", which is exported only for module \"\(restriction)\"\"); make it a klp relocation (.klp.sym.\(owner).\(symbol),0), which livepatch resolves without the namespace check ('klp-split build' and 'klp-split convert' do)"
+    }
+
+    static func importsModuleNamespace(_ namespace: String) -> String {
+        "import_ns=\(namespace) imports a module namespace, which the kernel refuses (-EPERM, \"module tries to import module namespace\"): only the modules it names may use its symbols; remove the entry"
     }
 
     static func unknownExport(_ symbol: String, parts: [String]) -> String {

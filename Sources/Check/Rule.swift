@@ -102,6 +102,12 @@ package struct Rule: Sendable, Hashable {
     /// kernel/module/main.c `resolve_symbol()` finds only exported symbols: "Unknown symbol".
     package static let unexportedSymbol = Rule(id: "unexported-symbol", severity: .error,
         summary: "no undefined symbol names an unexported symbol of vmlinux or of a module")
+    /// kernel/module/main.c `verify_namespace_is_imported()`: a symbol exported with
+    /// `EXPORT_SYMBOL_FOR_MODULES` (namespace `module:<list>`) resolves only for a module the list
+    /// names (`ModuleRestriction`); `setup_modinfo()` refuses `import_ns=module:...` with -EPERM
+    /// ("module tries to import module namespace").
+    package static let restrictedExport = Rule(id: "restricted-export", severity: .error,
+        summary: "no undefined symbol is an export restricted to other modules, and no `import_ns=` names a `module:` namespace")
     /// An undefined symbol nobody exports: "Unknown symbol" at load time unless a module not given exports it.
     package static let unknownExport = Rule(id: "unknown-export", severity: .warning,
         summary: "every undefined symbol is exported by the target kernel or by a module given")
@@ -143,7 +149,7 @@ package struct Rule: Sendable, Hashable {
         klpRelaSymbol, livepatchSymbolInOrdinaryRela, klpRelaObject, klpStructRelocation,
         vmlinuxSymbolInModuleRela, moduleSymbolInVmlinuxRela, staticKey, staticCall,
         klpSymbolMissing, klpSymbolAmbiguous, klpSymbolPosition, klpCRC, patchedFunction, noSymbolOrder,
-        implicitDependency, unexportedSymbol, unknownExport,
+        implicitDependency, unexportedSymbol, restrictedExport, unknownExport,
         interPartDependency, dependencyCycle, duplicateFunction, multipleReplace, unreadablePatch,
         moduleReloadHazard, partParameters,
     ]

@@ -42,9 +42,9 @@ package struct ConvertError: Error, CustomStringConvertible, Sendable, Equatable
             "\(file): \(site): error: \(section) entry uses '\(key)', which is defined in module '\(module)'; a klp relocation to it may be applied after the module's static keys are set up. \(fix)")
     }
 
-    package static func crcMismatch(_ file: String, symbol: String, built: UInt32, target: String) -> ConvertError {
+    package static func crcMismatch(_ file: String, table: String = "__versions", symbol: String, built: UInt32, target: String) -> ConvertError {
         ConvertError(kind: .crcMismatch, message:
-            "\(file): __versions: error: '\(symbol)' was built against CRC 0x\(String(built, radix: 16)) but the target's Module.symvers has \(target); rebuild the livepatch against the target kernel's headers")
+            "\(file): \(table): error: '\(symbol)' was built against CRC 0x\(String(built, radix: 16)) but the target's Module.symvers has \(target); rebuild the livepatch against the target kernel's headers")
     }
 
     package static func missingExport(_ file: String, _ site: String, symbol: String, owner: String) -> ConvertError {

@@ -1,7 +1,9 @@
+import KernelWorld
 import Livepatch
 import Planner
 
-/// The module-level identity of a part: `.modinfo` (name, depends, import_ns), `__versions` and the
+/// The module-level identity of a part: `.modinfo` (name, depends, import_ns), `__versions` (and the
+/// extended `__version_ext_crcs`/`__version_ext_names`) and the
 /// module name in `.gnu.linkonce.this_module`.
 ///
 /// Kernel: `struct module` has `char name[MODULE_NAME_LEN]` at offset 24 on 64-bit (after `enum
@@ -20,8 +22,10 @@ struct ModuleIdentity {
 
     func modinfo() -> [UInt8] {
         let part = builder.part
+        // `module:` namespaces are never imported explicitly: the kernel refuses `import_ns=module:...`
+        // (kernel/module/main.c setup_modinfo(), ModuleRestriction).
         let namespaces = Set(builder.plan.references.filter { $0.part == part.name && $0.category == .vmlinuxExport }
-            .compactMap(\.namespace))
+            .compactMap(\.namespace).filter { ModuleRestriction(namespace: $0) == nil })
         var entries: [String] = []
         var wroteName = false, wroteDepends = false
         for entry in builder.livepatch.modinfo.entries {
@@ -48,20 +52,33 @@ struct ModuleIdentity {
     /// it with. With CONFIG_MODVERSIONS the loader refuses an import that has no entry while its
     /// exporter has a CRC ("no symbol version for %s", then "Unknown symbol %s (err -22)").
     func versions(keeping imported: Set<String>) -> [UInt8] {
-        var versions = builder.livepatch.versions.filter { imported.contains($0.symbol) || $0.symbol == Self.layoutSymbol }
-        let listed = Set(versions.map(\.symbol))
-        let exported = ExportedCRCs(image: builder.input).crcs
-        for name in imported.sorted() where !listed.contains(name) {
-            if let crc = exported[name] { versions.append(ModuleVersion(crc: crc, symbol: name)) }
-        }
         var bytes: [UInt8] = []
-        for version in versions {
+        for version in kept(builder.livepatch.versions, imported: imported) {
             var entry = [UInt8](repeating: 0, count: ModuleVersion.entrySize)
             for i in 0..<4 { entry[i] = UInt8(truncatingIfNeeded: version.crc >> (8 * UInt32(i))) }
             for (i, byte) in version.symbol.utf8.prefix(ModuleVersion.entrySize - 9).enumerated() { entry[8 + i] = byte }
             bytes += entry
         }
         return bytes
+    }
+
+    /// `__version_ext_crcs` and `__version_ext_names` (CONFIG_EXTENDED_MODVERSIONS) rewritten by the
+    /// same rule as `__versions`, kept index-aligned; `section` says which of the two to return.
+    func extendedVersions(keeping imported: Set<String>, section: String) -> [UInt8] {
+        let encoded = ExtendedVersions.encode(kept(builder.livepatch.extendedVersions ?? [], imported: imported))
+        return section == ExtendedVersions.crcSection ? encoded.crcs : encoded.names
+    }
+
+    /// The entries of `table` for the symbols the part still imports (and `module_layout`), then
+    /// entries for the imports that `table` lacks but that the input exports with a CRC (C and D).
+    private func kept(_ table: [ModuleVersion], imported: Set<String>) -> [ModuleVersion] {
+        var versions = table.filter { imported.contains($0.symbol) || $0.symbol == Self.layoutSymbol }
+        let listed = Set(versions.map(\.symbol))
+        let exported = ExportedCRCs(image: builder.input).crcs
+        for name in imported.sorted() where !listed.contains(name) {
+            if let crc = exported[name] { versions.append(ModuleVersion(crc: crc, symbol: name)) }
+        }
+        return versions
     }
 
     func thisModule(_ bytes: [UInt8]) throws(ConvertError) -> [UInt8] {

@@ -251,6 +251,8 @@ struct SectionSelection {
         switch section.name {
         case ".modinfo": bytes = rewriter.modinfo()
         case "__versions": bytes = rewriter.versions(keeping: symbols.undefinedNames)
+        case ExtendedVersions.crcSection, ExtendedVersions.nameSection:
+            bytes = rewriter.extendedVersions(keeping: symbols.undefinedNames, section: section.name)
         case ".gnu.linkonce.this_module": bytes = try rewriter.thisModule(bytes)
         case "__ksymtab_strings": bytes = symbols.exportStringBytes(bytes)
         default: break

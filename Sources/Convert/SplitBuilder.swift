@@ -27,15 +27,22 @@ package enum SplitBuilder {
     }
 
     /// The loader no longer checks the CRC of a symbol turned into a klp relocation, so compare the CRC
-    /// the livepatch was built against (`__versions`) with the target's Module.symvers here.
+    /// the livepatch was built against (`__versions`, or the extended tables when it has them) with the target's Module.symvers here.
     static func checkCRCs(livepatch: LivepatchModule, plan: Plan) throws(ConvertError) {
-        let built = Dictionary(livepatch.versions.map { ($0.symbol, $0.crc) }, uniquingKeysWith: { a, _ in a })
+        // With extended modversions the loader relies on them alone (kernel/module/version.c check_version()).
+        let built = Dictionary((livepatch.extendedVersions ?? livepatch.versions).map { ($0.symbol, $0.crc) },
+                               uniquingKeysWith: { a, _ in a })
+        // Exports only: a vmlinux-local reference with a CRC is an export restricted to other modules
+        // (EXPORT_SYMBOL_FOR_MODULES) made a klp relocation.
         for reference in plan.references
-        where reference.category == .patchedModuleExport || reference.category == .otherModuleExport {
+        where [.patchedModuleExport, .otherModuleExport, .vmlinuxLocal].contains(reference.category) {
             guard let target = reference.crc, let crc = built[reference.symbol] else { continue }
             let hex = String(crc, radix: 16)
             let mine = "0x" + String(repeating: "0", count: max(0, 8 - hex.count)) + hex
-            if mine != target { throw .crcMismatch(livepatch.file, symbol: reference.symbol, built: crc, target: target) }
+            if mine != target {
+                throw .crcMismatch(livepatch.file, table: livepatch.extendedVersions == nil ? "__versions" : ExtendedVersions.crcSection,
+                                   symbol: reference.symbol, built: crc, target: target)
+            }
         }
     }
 }

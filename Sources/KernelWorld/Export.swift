@@ -12,6 +12,12 @@ package struct Export: Hashable, Sendable, CustomStringConvertible {
     /// CONFIG_MODVERSIONS is off).
     package let crc: UInt32?
     /// The symbol namespace (`EXPORT_SYMBOL_NS`), or nil for the default namespace.
+    ///
+    /// Since 6.13 (cdd30ebb1b9f, "module: Convert symbol namespace to string literal") the source
+    /// writes `EXPORT_SYMBOL_NS_GPL(sym, "NS")` and `MODULE_IMPORT_NS("NS")` (include/linux/module.h
+    /// `MODULE_INFO(import_ns, ns)` instead of `__stringify(ns)`), but modpost's `write_dump()` and
+    /// `.modinfo` carry the same text as before: `NS`, not `"NS"`. Only `EXPORT_SYMBOL_FOR_MODULES`
+    /// (6.16) brings new characters: `module:kvm,kvm-*` (`moduleRestriction`).
     package let namespace: String?
     /// The export macro.
     package let kind: ExportKind

@@ -19,7 +19,8 @@ import ELF
 /// - Every relocation inside an array (and, with DWARF, inside `struct klp_patch`) must fall on one of
 ///   the pointer members above, or the module is refused.
 ///
-/// klp-build modules: `.init.klp_objects` and `.init.klp_funcs` (include/linux/livepatch_external.h),
+/// klp-build modules: `.init.klp_objects` and `.init.klp_funcs`, or 6.19's `__klp_objects` and
+/// `__klp_funcs` (`KlpBuildSections`; include/linux/livepatch_external.h),
 /// with DWARF's `struct klp_object_ext`/`klp_func_ext` layouts when present, otherwise the fixed
 /// 64-bit layouts (64 and 24 bytes); every relocation in them is verified the same way.
 struct KlpMetadataReader {
@@ -37,8 +38,8 @@ struct KlpMetadataReader {
     static let callbackNames = ["pre_patch", "post_patch", "pre_unpatch", "post_unpatch"]
 
     func read() throws -> KlpPatch {
-        if let objects = sections.first(where: { $0.name == ".init.klp_objects" }) {
-            return try readKlpBuild(objects: objects)
+        if let (names, objects) = KlpBuildSections.find(in: sections) {
+            return try readKlpBuild(objects: objects, names: names)
         }
         return try readClassic()
     }
@@ -274,7 +275,7 @@ struct KlpMetadataReader {
 
     // MARK: klp-build metadata
 
-    func readKlpBuild(objects section: Section) throws -> KlpPatch {
+    func readKlpBuild(objects section: Section, names: KlpBuildSections) throws -> KlpPatch {
         let layout = try KlpBuildLayout(dwarf: dwarf, file: file) ?? .fixed
         guard layout.objectSize > 0, section.size % layout.objectSize == 0 else {
             let origin = layout.fromDWARF ? "the DWARF's " : ""
@@ -330,15 +331,16 @@ struct KlpMetadataReader {
         for (funcsSection, allowed) in allowedFuncRelocations.sorted(by: { $0.key < $1.key }) {
             if let stray = relocations(applyingTo: funcsSection).keys.sorted().first(where: { !allowed.contains($0) }) {
                 throw LivepatchError.unsupportedLayout(file, sections[funcsSection].name,
-                    "relocation at +\(hex(stray)) is not the old_name or new_func of any struct klp_func_ext (size \(layout.funcSize)) that .init.klp_objects counts")
+                    "relocation at +\(hex(stray)) is not the old_name or new_func of any struct klp_func_ext (size \(layout.funcSize)) that \(names.objects) counts")
             }
         }
         let description = layout.fromDWARF
-            ? "DWARF: sizeof(struct klp_object_ext) = \(layout.objectSize), sizeof(struct klp_func_ext) = \(layout.funcSize), member offsets from .debug_info; every relocation in .init.klp_objects and .init.klp_funcs verified"
-            : "\(hasDWARF ? "DWARF does not describe struct klp_object_ext and struct klp_func_ext" : "no DWARF"); fixed layout of include/linux/livepatch_external.h: struct klp_object_ext (64 bytes) and struct klp_func_ext (24 bytes); every relocation in .init.klp_objects and .init.klp_funcs verified"
+            ? "DWARF: sizeof(struct klp_object_ext) = \(layout.objectSize), sizeof(struct klp_func_ext) = \(layout.funcSize), member offsets from .debug_info; every relocation in \(names.bothNames) verified"
+            : "\(hasDWARF ? "DWARF does not describe struct klp_object_ext and struct klp_func_ext" : "no DWARF"); fixed layout of include/linux/livepatch_external.h: struct klp_object_ext (64 bytes) and struct klp_func_ext (24 bytes); every relocation in \(names.bothNames) verified"
         var result = KlpPatch(source: .klpBuildMetadata, replace: false, hasStates: false, objects: objects,
                               metadataSections: metadata, layout: description)
         result.objectEntrySize = layout.objectSize
+        result.klpBuildSections = names
         return result
     }
 }

@@ -7,7 +7,8 @@ package struct KlpPatch: Sendable {
     package enum Source: String, Sendable {
         /// Static `struct klp_patch`/`klp_object`/`klp_func` arrays (samples/livepatch style).
         case klpStructs = "klp_patch"
-        /// klp-build's `.init.klp_objects`/`.init.klp_funcs` sections.
+        /// klp-build's `.init.klp_objects`/`.init.klp_funcs` sections, or 6.19's
+        /// `__klp_objects`/`__klp_funcs` (`KlpBuildSections`; `metadataName` says which).
         case klpBuildMetadata = ".init.klp_objects"
     }
 
@@ -25,6 +26,12 @@ package struct KlpPatch: Sendable {
     package var patchLocation: Location? = nil
     /// `sizeof(struct klp_object)` (or `klp_object_ext`): the stride of the objects array.
     package var objectEntrySize: UInt64 = 0
+    /// klp-build's section names, as this module spells them; nil for static arrays.
+    package var klpBuildSections: KlpBuildSections? = nil
+
+    /// Where the description was read from, for `plan`: `klp_patch`, or the klp-build objects
+    /// section's name (`.init.klp_objects` or 6.19's `__klp_objects`).
+    package var metadataName: String { klpBuildSections?.objects ?? source.rawValue }
 }
 
 extension KlpPatch {
@@ -43,6 +50,7 @@ extension KlpPatch {
                               metadataSections: metadataSections, layout: layout)
         result.patchLocation = patchLocation
         result.objectEntrySize = objectEntrySize
+        result.klpBuildSections = klpBuildSections
         return result
     }
 }

@@ -50,7 +50,7 @@ extension KlpMetadataReader {
     /// The audit; `patch` is what `read()` made of the module, when it could.
     func audit(patch: KlpPatch?, release: String?) -> KlpStructAudit {
         var auditor = KlpStructAuditor(reader: self, patch: patch, release: release)
-        if sections.contains(where: { $0.name == ".init.klp_objects" }) {
+        if KlpBuildSections.find(in: sections) != nil {
             auditor.auditKlpBuild()
         } else {
             auditor.auditClassic()
@@ -186,7 +186,7 @@ struct KlpStructAuditor {
     // MARK: klp-build metadata
 
     mutating func auditKlpBuild() {
-        guard let section = sections.first(where: { $0.name == ".init.klp_objects" }) else { return }
+        guard let section = KlpBuildSections.find(in: sections)?.objects else { return }
         let layout = (try? KlpBuildLayout(dwarf: reader.dwarf, file: reader.file)) ?? .fixed
         guard layout.objectSize > 0 else { return }
         let byOffset = reader.relocations(applyingTo: section.index)

@@ -28,7 +28,7 @@ package struct LivepatchError: Error, CustomStringConvertible, Sendable {
 
     package static func noPatchMetadata(_ file: String) -> LivepatchError {
         LivepatchError(kind: .noPatchMetadata, message:
-            "\(file): error: no struct klp_patch and no .init.klp_objects section found; pass a livepatch built from static klp_func/klp_object/klp_patch arrays (samples/livepatch) or by klp-build")
+            "\(file): error: no struct klp_patch and no .init.klp_objects (or 6.19's __klp_objects) section found; pass a livepatch built from static klp_func/klp_object/klp_patch arrays (samples/livepatch) or by klp-build")
     }
 
     package static func unsupportedLayout(_ file: String, _ location: String, _ what: String) -> LivepatchError {

@@ -10,6 +10,8 @@ package struct LivepatchModule: Sendable {
     package let name: String
     package let modinfo: ModuleInfo
     package let versions: [ModuleVersion]
+    /// `__version_ext_crcs`/`__version_ext_names` (`ExtendedVersions`); nil when the module has none.
+    package var extendedVersions: [ModuleVersion]? = nil
     package let sections: [Section]
     package let symbols: [Symbol]
     package let relocationSections: [RelocationSection]

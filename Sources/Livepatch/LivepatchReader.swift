@@ -35,6 +35,7 @@ package enum LivepatchReader {
         let file: String
         let modinfo: ModuleInfo
         let versions: [ModuleVersion]
+        let extendedVersions: [ModuleVersion]?
         let elf: ELFFile
         let relocationSections: [RelocationSection]
         let metadata: KlpMetadataReader
@@ -44,9 +45,11 @@ package enum LivepatchReader {
         func module() throws(LivepatchError) -> LivepatchModule {
             let patch = try LivepatchReader.naming(file) { try metadata.read() }
             try InputNames.patch(file: file, patch)
-            return LivepatchModule(
+            var module = LivepatchModule(
                 file: file, name: name, modinfo: modinfo, versions: versions,
                 sections: elf.sections, symbols: elf.symbols, relocationSections: relocationSections, patch: patch)
+            module.extendedVersions = extendedVersions
+            return module
         }
     }
 
@@ -77,6 +80,12 @@ package enum LivepatchReader {
                 }
                 versions = parsed
             }
+            var extendedVersions: [ModuleVersion]?
+            switch try ExtendedVersions.read(elf) {
+            case .success(let parsed): extendedVersions = parsed
+            case .failure(let problem): throw LivepatchError.malformed(file, problem.section, problem.detail)
+            case nil: break
+            }
             var relocationSections: [RelocationSection] = []
             for section in elf.sections where section.isRelocationSection {
                 guard section.info > 0, section.info < elf.sections.count else {
@@ -95,7 +104,7 @@ package enum LivepatchReader {
             let metadata = KlpMetadataReader(file: file, sections: elf.sections, symbols: elf.symbols,
                                              relocationSections: relocationSections, contents: SectionContents(elf: elf),
                                              hasDWARF: elf.hasDWARF, dwarf: dwarf)
-            return Opened(file: file, modinfo: modinfo, versions: versions, elf: elf,
+            return Opened(file: file, modinfo: modinfo, versions: versions, extendedVersions: extendedVersions, elf: elf,
                           relocationSections: relocationSections, metadata: metadata, name: name)
         }
     }

@@ -14,7 +14,8 @@ package enum Category: String, Sendable, CaseIterable, Codable, Comparable {
     case mainLivepatchExport = "main-livepatch-export"
     /// D: code or data owned by another non-main part.
     case interLivepatch = "inter-livepatch"
-    /// A non-exported vmlinux symbol: `.klp.sym.vmlinux.<sym>,<pos>` in `.klp.rela.vmlinux.*`.
+    /// A vmlinux symbol the part cannot import: not exported, or exported only for other modules
+    /// (`EXPORT_SYMBOL_FOR_MODULES`, `ModuleRestriction`): `.klp.sym.vmlinux.<sym>,<pos>` in `.klp.rela.vmlinux.*`.
     case vmlinuxLocal = "vmlinux-local"
     /// A non-exported symbol of the patched module: `.klp.sym.<mod>.<sym>,<pos>`.
     case moduleLocal = "module-local"

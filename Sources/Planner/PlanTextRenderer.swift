@@ -2,7 +2,7 @@
 package enum PlanTextRenderer {
     package static func render(_ plan: Plan) -> String {
         var out: [String] = []
-        let source = plan.metadata == "klp_patch" ? "static klp_patch arrays" : "klp-build metadata (.init.klp_objects)"
+        let source = plan.metadata == "klp_patch" ? "static klp_patch arrays" : "klp-build metadata (\(plan.metadata))"
         let target = plan.target.map { "; target \($0.summary)" } ?? "; target kernel unknown"
         out.append("\(plan.input): livepatch '\(plan.patch)', \(plan.parts.count) part(s) from \(source), replace = \(plan.replace)\(target)")
         for part in plan.parts {

@@ -152,7 +152,7 @@ struct PlanningContext {
                 dependsOn: (dependsOn[index] ?? []).sorted().map { partNames[$0] },
                 symbols: Set(carried.map(\.name)).sorted(), duplicated: Set(duplicated.map(\.name)).sorted()))
         }
-        var plan = Plan(input: file, patch: patchName, metadata: patch.source.rawValue, replace: patch.replace,
+        var plan = Plan(input: file, patch: patchName, metadata: patch.metadataName, replace: patch.replace,
                         parts: parts, references: references.sorted(), relocations: accounts.sorted { $0.section < $1.section },
                         diagnostics: dedupe(diagnostics).enumerated().sorted { ($0.element.severity, $0.offset) < ($1.element.severity, $1.offset) }.map(\.element))
         plan.target = input.target

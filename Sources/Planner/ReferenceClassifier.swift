@@ -22,7 +22,7 @@ extension PlanningContext {
         if symbol.sectionIndex == .undefined {
             let function = livepatch.symbolCovering(Location(section: section.index, offset: entry.offset))?.name
             return classifyExternal(symbol.name, section: section, offset: entry.offset, location: location,
-                                    object: object, function: function, make: make)
+                                    object: object, module: partName, function: function, make: make)
         }
         if symbol.sectionIndex == .livepatch {
             guard let parsed = KlpNames.parseSymbol(symbol.name) else {
@@ -74,8 +74,8 @@ extension PlanningContext {
     }
 
     mutating func classifyExternal(
-        _ name: String, section: Section, offset: UInt64, location: String, object: ObjectName, function: String?,
-        make: (String, Category, String?, Int?, String, String, Bool) -> Reference
+        _ name: String, section: Section, offset: UInt64, location: String, object: ObjectName, module: String,
+        function: String?, make: (String, Category, String?, Int?, String, String, Bool) -> Reference
     ) -> Reference {
         switch input.exports.lookup(name) {
         case .conflicting(let exports):
@@ -83,7 +83,13 @@ extension PlanningContext {
             fail("export-conflict", location, "'\(name)' is exported by \(owners); remove the duplicate export or pass only the Module.symvers of the target kernel")
             return make(name, .unresolved, nil, nil, "none (error)", "exported by \(owners)", false)
         case .unique(let export):
-            var reference = classifyExport(export, name: name, section: section, location: location, object: object, make: make)
+            var reference: Reference
+            if export.owner.isVmlinux, let restriction = export.moduleRestriction, !restriction.allows(module) {
+                reference = classifyRestricted(export, restriction, section: section, offset: offset, location: location,
+                                               object: object, module: module, function: function, make: make)
+            } else {
+                reference = classifyExport(export, name: name, section: section, location: location, object: object, make: make)
+            }
             reference.crc = export.crc.map { crc in
                 let hex = String(crc, radix: 16)
                 return "0x" + String(repeating: "0", count: max(0, 8 - hex.count)) + hex
@@ -131,12 +137,40 @@ extension PlanningContext {
         return make(name, .otherModuleExport, owner.rawValue, nil, "none (error)", "exported by \(owner); \(why)", false)
     }
 
+    /// A vmlinux export restricted to other modules (`EXPORT_SYMBOL_FOR_MODULES`, `ModuleRestriction`):
+    /// the kernel refuses a normal import by this part, but resolves a klp relocation through
+    /// kallsyms without the namespace check, so it becomes `.klp.sym.vmlinux.<sym>,<pos>` in
+    /// `.klp.rela.vmlinux.*`, the position counted in vmlinux as for a non-exported symbol.
+    /// (Exports of modules are klp relocations already: B and other-module-export.)
+    private mutating func classifyRestricted(
+        _ export: Export, _ restriction: ModuleRestriction, section: Section, offset: UInt64, location: String,
+        object: ObjectName, module: String, function: String?,
+        make: (String, Category, String?, Int?, String, String, Bool) -> Reference
+    ) -> Reference {
+        let name = export.symbol
+        let restricted = "exported only for modules '\(restriction)' (EXPORT_SYMBOL_FOR_MODULES), which do not include '\(module)'"
+        guard input.symbolOrder[.vmlinux] != nil else {
+            fail("restricted-export", location,
+                 "'\(name)' is \(restricted), so the kernel would refuse to load '\(module)' with a normal relocation; pass the vmlinux symbol order (--kallsyms, --system-map or --vmlinux) so that it becomes a klp relocation (.klp.sym.vmlinux.\(name),<pos>), or drop the reference")
+            return make(name, .vmlinuxExport, "vmlinux", nil, "none (error)", restricted, false)
+        }
+        let before = diagnostics.count
+        let reference = classifyLocal(name, section: section, offset: offset, location: location, object: object,
+                                      function: function, searching: [.vmlinux], because: restricted, make: make)
+        if reference.ok && diagnostics.count == before {
+            note("restricted-export", location,
+                 "'\(name)' is \(restricted); a normal relocation would make the kernel refuse '\(module)', so it becomes \(reference.action)")
+        }
+        return reference
+    }
+
     private mutating func classifyLocal(
         _ name: String, section: Section, offset: UInt64, location: String, object: ObjectName, function: String?,
+        searching: [ObjectName]? = nil, because: String = "not exported",
         make: (String, Category, String?, Int?, String, String, Bool) -> Reference
     ) -> Reference {
         var searched: [String] = []
-        for candidateObject in object.isVmlinux ? [object] : [object, ObjectName.vmlinux] {
+        for candidateObject in searching ?? (object.isVmlinux ? [object] : [object, ObjectName.vmlinux]) {
             guard let order = input.symbolOrder[candidateObject] else {
                 searched.append("\(candidateObject) (no symbol order given)")
                 continue
@@ -173,19 +207,19 @@ extension PlanningContext {
                 let klpSymbol = KlpNames.symbol(object: candidateObject.rawValue, name: name, sympos: chosen.position)
                 let occurrence = chosen.position == 0 ? candidates[0] : candidates[chosen.position - 1]
                 return make(name, category, candidateObject.rawValue, chosen.position, "\(klpSymbol) in \(klpSection)",
-                            "not exported; \(chosen.text) chose \(occurrence.addressDescription) of \(candidates.count) in \(candidateObject)", true)
+                            "\(because); \(chosen.text) chose \(occurrence.addressDescription) of \(candidates.count) in \(candidateObject)", true)
             }
             if candidates.count == 1 {
                 let klpSymbol = KlpNames.symbol(object: candidateObject.rawValue, name: name, sympos: 0)
                 return make(name, category, candidateObject.rawValue, 0, "\(klpSymbol) in \(klpSection)",
-                            "not exported; unique in \(candidateObject) (\((order.source ?? order.object.rawValue)))", true)
+                            "\(because); unique in \(candidateObject) (\((order.source ?? order.object.rawValue)))", true)
             }
             let fix = candidates.map { "KLP_SYMPOS(\(name), \($0.position))" }.joined(separator: " | ")
             let flag = "; or pass --sympos \(function ?? candidateObject.rawValue):\(name)=N"
             fail("ambiguous-symbol", location,
-                  "'\(name)' is not exported and occurs \(candidates.count) times in \(candidateObject): \(Self.positions(candidates)); choose one: KLP_MODULE_RELOC(\(candidateObject)) { \(fix) }\(flag)")
+                  "'\(name)' is \(because) and occurs \(candidates.count) times in \(candidateObject): \(Self.positions(candidates)); choose one: KLP_MODULE_RELOC(\(candidateObject)) { \(fix) }\(flag)")
             return make(name, .ambiguous, candidateObject.rawValue, nil, "none (error)",
-                        "not exported; \(candidates.count) candidates in \(candidateObject)", false)
+                        "\(because); \(candidates.count) candidates in \(candidateObject)", false)
         }
         fail("unresolved-symbol", location,
               "'\(name)' is neither exported (Module.symvers) nor found in \(searched.joined(separator: ", ")); check the spelling or pass the right kernel world")

@@ -40,10 +40,10 @@ package enum SectionRole: Sendable, Equatable {
             if livepatch.patch.metadataSections.contains(section.index) || infrastructureCode.contains(section.index) {
                 return .infrastructure
             }
-            let plumbing = [".modinfo", "__versions", ".gnu.linkonce.this_module", "__ksymtab_strings", ".init.data",
+            let plumbing = [".modinfo", "__versions", ExtendedVersions.crcSection, ExtendedVersions.nameSection, ".gnu.linkonce.this_module", "__ksymtab_strings", ".init.data",
                             ".exit.data", ".init.text", ".exit.text", "__param", "__modver"]
             if plumbing.contains(name) || name.hasPrefix(".note") || name.hasPrefix("__ksymtab")
-                || name.hasPrefix("___ksymtab") || name.hasPrefix("__kcrctab") || name.hasPrefix(".init.klp_")
+                || name.hasPrefix("___ksymtab") || name.hasPrefix("__kcrctab") || KlpBuildSections.isMetadataSection(name)
                 || name.hasPrefix(".klp.") {
                 return .infrastructure
             }

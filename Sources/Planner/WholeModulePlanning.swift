@@ -64,7 +64,7 @@ extension PlanningContext {
             functions: usedObjects.flatMap { $0.functions.map { PatchedFunction(oldName: $0.oldName, oldSympos: $0.oldSympos, newFunction: $0.newFunction) } },
             callbacks: usedObjects.flatMap { $0.callbacks.map { "\($0.kind)=\($0.function)" } },
             dependsOn: [], symbols: [], duplicated: [])
-        var plan = Plan(input: file, patch: patchName, metadata: livepatch.patch.source.rawValue,
+        var plan = Plan(input: file, patch: patchName, metadata: livepatch.patch.metadataName,
                         replace: livepatch.patch.replace, parts: [part], references: references.sorted(),
                         relocations: accounts.sorted { $0.section < $1.section },
                         diagnostics: dedupe(diagnostics).enumerated().sorted { ($0.element.severity, $0.offset) < ($1.element.severity, $1.offset) }.map(\.element))
@@ -106,7 +106,7 @@ extension PlanningContext {
         var results: [(object: ObjectName, reference: Reference)] = []
         for object in objectsHere {
             var reference = classifyExternal(symbol.name, section: section, offset: entry.offset, location: location,
-                                             object: object, function: function, make: make)
+                                             object: object, module: partName, function: function, make: make)
             if [.patchedModuleExport, .otherModuleExport, .moduleLocal, .vmlinuxLocal].contains(reference.category) {
                 reference.relocationObject = reference.category == .vmlinuxLocal ? "vmlinux" : object.rawValue
             }

@@ -147,6 +147,10 @@ enum CheckFixtures {
                 change: "an undefined symbol `saved_command_line` (in vmlinux's kallsyms, not exported) added") { image in
             _ = image.appendSymbol(ImageSymbol(name: "saved_command_line", binding: .global, section: .undefined))
         },
+        Fixture(rule: "restricted-export", file: "restricted-export.ko", base: cdromPart, partners: [],
+                change: "`import_ns=module:cdrom` added to `.modinfo` (an explicit import of an `EXPORT_SYMBOL_FOR_MODULES` namespace, refused by the kernel since 6.16; the 6.1 world has no `module:` exports, so the undefined-symbol half of the rule is tested with a 6.17-style Module.symvers in `LaterFormatsTests`)") { image in
+            try image.editModinfo { $0.append("import_ns=module:cdrom") }
+        },
         Fixture(rule: "unknown-export", file: "unknown-export.ko", base: cdromPart, partners: [],
                 change: "an undefined symbol `lp_cdrom_helper` that nothing exports added") { image in
             _ = image.appendSymbol(ImageSymbol(name: "lp_cdrom_helper", binding: .global, section: .undefined))
