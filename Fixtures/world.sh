@@ -9,6 +9,7 @@
 #   lib/modules/$KVER/kernel/drivers/scsi/scsi_mod.ko      from the unpacked
 #   lib/modules/$KVER/kernel/drivers/scsi/scsi_common.ko   linux-image package
 #   lib/modules/$KVER/kernel/fs/fat/fat.ko
+#   lib/modules/$KVER/kernel/fs/fat/vfat.ko
 #   lib/modules/$KVER/modules.{builtin,builtin.modinfo,order}   copied from the image
 #   lib/modules/$KVER/modules.dep, *.bin, ...               written by depmod -b
 #   usr/src/linux-headers-$KVER/Module.symvers            verbatim from the headers
@@ -20,8 +21,9 @@
 # ${KLP_SPLIT_CACHE:-$HOME/.cache/klp-split}/kernel/$KVER/image/ (override with
 # IMAGE=<dir>), and /usr/src/linux-headers-$KVER (override with KDIR=<dir>).
 # The module set is sr_mod + cdrom (sr_mod depends on cdrom), fat (the
-# "unrelated" module of lp_multi) and, recursively, their modules.dep
-# dependencies (scsi_mod, scsi_common).
+# "unrelated" module of lp_multi), vfat (depends on fat: the C/D layout of
+# lp_exports) and, recursively, their modules.dep dependencies (scsi_mod,
+# scsi_common).
 set -euo pipefail
 FIX=$(cd "$(dirname "$0")" && pwd)
 KVER=${KVER:-6.1.0-56-amd64}
@@ -29,7 +31,7 @@ KLP_SPLIT_CACHE=${KLP_SPLIT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/klp-split}
 IMAGE=${IMAGE:-$KLP_SPLIT_CACHE/kernel/$KVER/image}
 KDIR=${KDIR:-/usr/src/linux-headers-$KVER}
 WORLD=$FIX/world
-ROOTS=(sr_mod cdrom fat)
+ROOTS=(sr_mod cdrom fat vfat)
 
 say() { printf '[world] %s\n' "$*"; }
 die() { printf 'Fixtures/world.sh: error: %s\n' "$*" >&2; exit 1; }
