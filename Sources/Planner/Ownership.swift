@@ -73,7 +73,11 @@ struct Ownership {
         let decisions = ExportOwnership.decide(livepatch: livepatch, exported: exported, edges: edges,
                                                rootOwner: rootOwner, roots: roots, facts: facts)
         var exportOwner = rootOwner.filter { exported[$0.key] != nil }
-        for (section, decision) in decisions { exportOwner[section] = decision.owner }
+        // An export whose needs no one part satisfies goes nowhere (the conflict is the error).
+        var unplaced: Set<Int> = []
+        for (section, decision) in decisions {
+            if case .needs? = decision.conflict { unplaced.insert(section) } else { exportOwner[section] = decision.owner }
+        }
         var starts = roots
         for (section, part) in exportOwner where rootOwner[section] == nil { starts[part, default: []].insert(section) }
 
@@ -87,6 +91,7 @@ struct Ownership {
                 for next in (edges[section] ?? []).sorted() where !seen.contains(next) {
                     if let other = rootOwner[next], other != part { continue }
                     if let other = exportOwner[next], other != part { continue }
+                    if unplaced.contains(next) { continue }
                     seen.insert(next)
                     queue.append(next)
                 }
@@ -102,7 +107,9 @@ struct Ownership {
         }
         var owners: [Int: Owner] = [:]
         for (index, role) in roles.enumerated() where role == .content {
-            if let part = exportOwner[index] {
+            if unplaced.contains(index) {
+                owners[index] = .unreachable
+            } else if let part = exportOwner[index] {
                 owners[index] = .part(part)
             } else if let parts = reachers[index], !parts.isEmpty {
                 if parts.count == 1, let only = parts.first {
