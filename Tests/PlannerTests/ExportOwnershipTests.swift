@@ -10,7 +10,7 @@ enum Layout {
     static let world = SyntheticWorld(
         exports: ["fat_search_long": "fat", "printk": "vmlinux"],
         dependencies: ["fat": [], "vfat": ["fat"]],
-        names: ["vmlinux": ["cmdline_proc_show", "saved_command_line"], "fat": ["fat_readdir", "__fat_readdir"],
+        names: ["vmlinux": ["cmdline_proc_show", "seq_show", "saved_command_line"], "fat": ["fat_readdir", "__fat_readdir"],
                 "vfat": ["vfat_hash", "vfat_hashi"]])
 
     static func patch(main: Bool = true, oneFile: Bool = false) -> SyntheticPatch {
