@@ -63,58 +63,40 @@ struct ExportOwnershipTests {
         // 1. what it needs
         .init("issue 16: a helper in fat.c that prints fat's static belongs to the fat part, not the main part",
               .owner("lp__fat", .needs)) { patch in
-            patch.function("helper", exported: true, file: "fat.c")
-            patch.reference(from: "helper", to: "__fat_readdir")
-            patch.reference(from: "new_fat", to: "helper")
-            patch.reference(from: "new_vfat", to: "helper")
+            patch.exportedHelper(file: "fat.c", needs: ["__fat_readdir"], usedBy: ["new_fat", "new_vfat"])
         },
         .init("needs decide even when the helper sits in a file of several parts' code", oneFile: true,
               .owner("lp__fat", .needs)) { patch in
-            patch.function("helper", exported: true, file: "lp.c")
-            patch.reference(from: "helper", to: "__fat_readdir")
-            patch.reference(from: "new_fat", to: "helper")
-            patch.reference(from: "new_vfat", to: "helper")
+            patch.exportedHelper(file: "lp.c", needs: ["__fat_readdir"], usedBy: ["new_fat", "new_vfat"])
         },
         .init("needs reach through the static helpers only the export uses (gcc's .cold split)",
               .owner("lp__vfat", .needs)) { patch in
-            patch.function("helper", exported: true)
+            patch.exportedHelper(usedBy: [])
             patch.function("helper_cold")
             patch.reference(from: "helper", to: "helper_cold")
             patch.reference(from: "helper_cold", to: "vfat_hashi")
             patch.reference(from: "new_vfat", to: "helper")
         },
         .init("a klp symbol of fat is a need of the fat part", .owner("lp__fat", .needs)) { patch in
-            patch.function("helper", exported: true)
-            patch.reference(from: "helper", to: ".klp.sym.fat.__fat_readdir,0")
-            patch.reference(from: "new_fat", to: "helper")
-            patch.reference(from: "new_vfat", to: "helper")
+            patch.exportedHelper(needs: [".klp.sym.fat.__fat_readdir,0"], usedBy: ["new_fat", "new_vfat"])
         },
         .init("an export only reached through another export follows that export's owner", oneFile: true,
               .owner("lp__fat", .reach)) { patch in
-            patch.function("outer", exported: true, file: "lp.c")
-            patch.function("helper", exported: true, file: "lp.c")
-            patch.reference(from: "outer", to: "__fat_readdir")
-            patch.reference(from: "outer", to: "helper")
-            patch.reference(from: "new_fat", to: "outer")
-            patch.reference(from: "new_vfat", to: "outer")
+            patch.exportedHelper(file: "lp.c", usedBy: [])
+            patch.exportedHelper("outer", file: "lp.c", needs: ["__fat_readdir", "helper"], usedBy: ["new_fat", "new_vfat"])
         },
         // 2. who reaches it
         .init("used by one part only: that part", oneFile: true, .owner("lp__vfat", .reach)) { patch in
-            patch.function("helper", exported: true, file: "lp.c")
-            patch.reference(from: "new_vfat", to: "helper")
+            patch.exportedHelper(file: "lp.c", usedBy: ["new_vfat"])
         },
         // 3. the compile unit
         .init("used by the main and the fat part, defined in vmlinux.c: the main part (C for fat)",
               .owner("lp", .unit)) { patch in
-            patch.function("helper", exported: true, file: "vmlinux.c")
-            patch.reference(from: "new_cmdline", to: "helper")
-            patch.reference(from: "new_fat", to: "helper")
+            patch.exportedHelper(file: "vmlinux.c", usedBy: ["new_cmdline", "new_fat"])
         },
         .init("used by fat and vfat, defined in fat.c, no main part: the fat part", main: false,
               .owner("lp__fat", .unit)) { patch in
-            patch.function("helper", exported: true, file: "fat.c")
-            patch.reference(from: "new_fat", to: "helper")
-            patch.reference(from: "new_vfat", to: "helper")
+            patch.exportedHelper(file: "fat.c", usedBy: ["new_fat", "new_vfat"])
         },
         .init("exported writable data used by two parts, defined in fat.c: the fat part, no shared state", main: false,
               symbol: "counter", .owner("lp__fat", .unit)) { patch in
@@ -125,14 +107,10 @@ struct ExportOwnershipTests {
         // 4. the main part
         .init("used by fat and vfat in a one-file patch: the main part", oneFile: true,
               .owner("lp", .mainPart)) { patch in
-            patch.function("helper", exported: true, file: "lp.c")
-            patch.reference(from: "new_fat", to: "helper")
-            patch.reference(from: "new_vfat", to: "helper")
+            patch.exportedHelper(file: "lp.c", usedBy: ["new_fat", "new_vfat"])
         },
         .init("without DWARF the unit says nothing: the main part", units: false, .owner("lp", .mainPart)) { patch in
-            patch.function("helper", exported: true, file: "vfat.c")
-            patch.reference(from: "new_fat", to: "helper")
-            patch.reference(from: "new_vfat", to: "helper")
+            patch.exportedHelper(file: "vfat.c", usedBy: ["new_fat", "new_vfat"])
         },
         .init("an exported replacement function stays its own part's root", symbol: "exported_new",
               .owner("lp__fat", .root)) { patch in
@@ -142,32 +120,20 @@ struct ExportOwnershipTests {
         // conflicts
         .init("no main part and nothing decides between fat and vfat", main: false, oneFile: true,
               .error("export-owner-undecided")) { patch in
-            patch.function("helper", exported: true, file: "lp.c")
-            patch.reference(from: "new_fat", to: "helper")
-            patch.reference(from: "new_vfat", to: "helper")
+            patch.exportedHelper(file: "lp.c", usedBy: ["new_fat", "new_vfat"])
         },
         .init("a call to fat's export keeps the helper out of the main part (it would pin fat); fat or vfat is not decided",
               oneFile: true, .error("export-owner-undecided")) { patch in
-            patch.function("helper", exported: true, file: "lp.c")
-            patch.reference(from: "helper", to: "fat_search_long")
-            patch.reference(from: "new_fat", to: "helper")
-            patch.reference(from: "new_vfat", to: "helper")
+            patch.exportedHelper(file: "lp.c", needs: ["fat_search_long"], usedBy: ["new_fat", "new_vfat"])
         },
         .init("needs of fat and of vfat in one export: no part can apply both", .error("export-owner-conflict")) { patch in
-            patch.function("helper", exported: true)
-            patch.reference(from: "helper", to: "__fat_readdir")
-            patch.reference(from: "helper", to: "vfat_hashi")
-            patch.reference(from: "new_fat", to: "helper")
+            patch.exportedHelper(needs: ["__fat_readdir", "vfat_hashi"], usedBy: ["new_fat"])
         },
         .init("needs fat's static but is defined in vfat.c: the signals disagree", .error("export-owner-conflict")) { patch in
-            patch.function("helper", exported: true, file: "vfat.c")
-            patch.reference(from: "helper", to: "__fat_readdir")
-            patch.reference(from: "new_fat", to: "helper")
-            patch.reference(from: "new_vfat", to: "helper")
+            patch.exportedHelper(file: "vfat.c", needs: ["__fat_readdir"], usedBy: ["new_fat", "new_vfat"])
         },
         .init("only fat uses it, but it is defined in vmlinux.c: the signals disagree", .error("export-owner-conflict")) { patch in
-            patch.function("helper", exported: true, file: "vmlinux.c")
-            patch.reference(from: "new_fat", to: "helper")
+            patch.exportedHelper(file: "vmlinux.c", usedBy: ["new_fat"])
         },
     ]
 
@@ -201,9 +167,7 @@ struct ExportOwnershipTests {
     @Test("the conflict names every candidate part")
     func conflictNamesCandidates() throws {
         var patch = Layout.patch(main: false, oneFile: true)
-        patch.function("helper", exported: true, file: "lp.c")
-        patch.reference(from: "new_fat", to: "helper")
-        patch.reference(from: "new_vfat", to: "helper")
+        patch.exportedHelper(file: "lp.c", usedBy: ["new_fat", "new_vfat"])
         let message = try #require(try Layout.plan(patch).diagnostics.first { $0.id == "export-owner-undecided" })
         #expect(message.rendered == "lp.ko: .text.helper: error: nothing decides which part exports 'helper' (candidates: 'lp__fat', 'lp__vfat'): it needs no object's own symbols, and no compile unit holds one part's code alone; define it in the source file of the part that should export it (one file per patched object), or patch vmlinux too so that the main part exports it")
     }
@@ -211,10 +175,7 @@ struct ExportOwnershipTests {
     @Test("needs that no part satisfies list each symbol with the parts that can resolve it")
     func needsConflictListsSymbols() throws {
         var patch = Layout.patch()
-        patch.function("helper", exported: true)
-        patch.reference(from: "helper", to: "__fat_readdir")
-        patch.reference(from: "helper", to: "vfat_hashi")
-        patch.reference(from: "new_fat", to: "helper")
+        patch.exportedHelper(needs: ["__fat_readdir", "vfat_hashi"], usedBy: ["new_fat"])
         let message = try #require(try Layout.plan(patch).diagnostics.first { $0.id == "export-owner-conflict" }).message
         #expect(message.contains("'__fat_readdir' ('lp__fat'), 'vfat_hashi' ('lp__vfat')"), "\(message)")
     }

@@ -43,35 +43,22 @@ struct PartCategoryTests {
         .init("issue 16, the positive layout: one C (fat uses the main part's export) and one allowed D (vfat uses fat's)",
               references: ["lp__fat -> count: main-livepatch-export ok", "lp__vfat -> fat_note: inter-livepatch ok"],
               dependsOn: ["lp__fat -> lp", "lp__vfat -> lp__fat"], warnings: ["main-livepatch-export"]) { patch in
-            patch.function("count", exported: true, file: "vmlinux.c")
-            patch.reference(from: "new_cmdline", to: "count")
-            patch.reference(from: "new_fat", to: "count")
-            patch.function("fat_note", exported: true, file: "fat.c")
-            patch.reference(from: "fat_note", to: "__fat_readdir")
-            patch.reference(from: "new_fat", to: "fat_note")
-            patch.reference(from: "new_vfat", to: "fat_note")
+            patch.exportedHelper("count", file: "vmlinux.c", usedBy: ["new_cmdline", "new_fat"])
+            patch.exportedHelper("fat_note", file: "fat.c", needs: ["__fat_readdir"], usedBy: ["new_fat", "new_vfat"])
         },
         .init("issue 16, the negative twin: fat uses the vfat part's export, and fat does not depend on vfat",
               references: ["lp__fat -> vfat_note: inter-livepatch error"],
               dependsOn: ["lp__fat -> lp__vfat"], errors: ["inter-livepatch"]) { patch in
-            patch.function("vfat_note", exported: true, file: "vfat.c")
-            patch.reference(from: "vfat_note", to: "vfat_hashi")
-            patch.reference(from: "new_fat", to: "vfat_note")
-            patch.reference(from: "new_vfat", to: "vfat_note")
+            patch.exportedHelper("vfat_note", file: "vfat.c", needs: ["vfat_hashi"], usedBy: ["new_fat", "new_vfat"])
         },
         .init("D without a main part is allowed the same way", main: false,
               references: ["lp__vfat -> fat_note: inter-livepatch ok"], dependsOn: ["lp__vfat -> lp__fat"]) { patch in
-            patch.function("fat_note", exported: true, file: "fat.c")
-            patch.reference(from: "fat_note", to: "__fat_readdir")
-            patch.reference(from: "new_fat", to: "fat_note")
-            patch.reference(from: "new_vfat", to: "fat_note")
+            patch.exportedHelper("fat_note", file: "fat.c", needs: ["__fat_readdir"], usedBy: ["new_fat", "new_vfat"])
         },
         .init("D without a main part is refused the same way", main: false,
               references: ["lp__fat -> vfat_note: inter-livepatch error"], dependsOn: ["lp__fat -> lp__vfat"],
               errors: ["inter-livepatch"]) { patch in
-            patch.function("vfat_note", exported: true, file: "vfat.c")
-            patch.reference(from: "vfat_note", to: "vfat_hashi")
-            patch.reference(from: "new_fat", to: "vfat_note")
+            patch.exportedHelper("vfat_note", file: "vfat.c", needs: ["vfat_hashi"], usedBy: ["new_fat"])
         },
         .init("C: a module part calls a replacement function the main part exports",
               references: ["lp__vfat -> new_show: main-livepatch-export ok"], dependsOn: ["lp__vfat -> lp"],
@@ -82,18 +69,13 @@ struct PartCategoryTests {
         .init("the main part may not use a module part's export: that module may never be loaded",
               references: ["lp -> fat_note: inter-livepatch error"], dependsOn: ["lp -> lp__fat"],
               errors: ["main-part-uses-module-part"]) { patch in
-            patch.function("fat_note", exported: true, file: "fat.c")
-            patch.reference(from: "fat_note", to: "__fat_readdir")
-            patch.reference(from: "new_cmdline", to: "fat_note")
+            patch.exportedHelper("fat_note", file: "fat.c", needs: ["__fat_readdir"], usedBy: ["new_cmdline"])
         },
         .init("parts that use each other's exports form a cycle, even where modules.dep allows each edge",
               world: cyclic, references: ["lp__fat -> vfat_note: inter-livepatch ok", "lp__vfat -> fat_note: inter-livepatch ok"],
               dependsOn: ["lp__fat -> lp__vfat", "lp__vfat -> lp__fat"], errors: ["dependency-cycle"]) { patch in
-            patch.function("fat_note", exported: true, file: "fat.c")
-            patch.reference(from: "fat_note", to: "__fat_readdir")
-            patch.function("vfat_note", exported: true, file: "vfat.c")
-            patch.reference(from: "vfat_note", to: "vfat_hashi")
-            patch.reference(from: "new_fat", to: "vfat_note")
+            patch.exportedHelper("fat_note", file: "fat.c", needs: ["__fat_readdir"], usedBy: [])
+            patch.exportedHelper("vfat_note", file: "vfat.c", needs: ["vfat_hashi"], usedBy: ["new_fat"])
             patch.reference(from: "new_vfat", to: "fat_note")
         },
         .init("a stateless static helper used by two parts is duplicated: no reference between parts",
@@ -141,9 +123,7 @@ struct PartCategoryTests {
     @Test("the forbidden D states the mirror rule and the fix")
     func forbiddenDMessage() throws {
         var patch = Layout.patch()
-        patch.function("vfat_note", exported: true, file: "vfat.c")
-        patch.reference(from: "vfat_note", to: "vfat_hashi")
-        patch.reference(from: "new_fat", to: "vfat_note")
+        patch.exportedHelper("vfat_note", file: "vfat.c", needs: ["vfat_hashi"], usedBy: ["new_fat"])
         let error = try #require(try Layout.plan(patch).diagnostics.first { $0.id == "inter-livepatch" })
         #expect(error.rendered == "lp.ko: .text.new_fat+0x4: error: part 'lp__fat' uses 'vfat_note' of part 'lp__vfat', but fat does not depend on vfat; module parts may depend on each other only as their patched modules do (modules.dep); move 'vfat_note' into the part that uses it or into the main part")
     }
@@ -151,9 +131,7 @@ struct PartCategoryTests {
     @Test("the main part using a module part's export is refused with the fix")
     func mainUsesModulePartMessage() throws {
         var patch = Layout.patch()
-        patch.function("fat_note", exported: true, file: "fat.c")
-        patch.reference(from: "fat_note", to: "__fat_readdir")
-        patch.reference(from: "new_cmdline", to: "fat_note")
+        patch.exportedHelper("fat_note", file: "fat.c", needs: ["__fat_readdir"], usedBy: ["new_cmdline"])
         let error = try #require(try Layout.plan(patch).diagnostics.first { $0.id == "main-part-uses-module-part" })
         #expect(error.rendered == "lp.ko: .text.new_cmdline+0x4: error: the main part 'lp' uses 'fat_note' of part 'lp__fat', but fat may never be loaded and the main part must load without it; move 'fat_note' into the main part's code (then it must not need fat's own symbols), or call it only from module parts")
     }
@@ -161,10 +139,7 @@ struct PartCategoryTests {
     @Test("the helper of issue 16 no longer lands in the main part, so its static resolves in the fat part")
     func issue16HelperResolves() throws {
         var patch = Layout.patch()
-        patch.function("fat_note", exported: true, file: "fat.c")
-        patch.reference(from: "fat_note", to: "__fat_readdir")
-        patch.reference(from: "new_fat", to: "fat_note")
-        patch.reference(from: "new_vfat", to: "fat_note")
+        patch.exportedHelper("fat_note", file: "fat.c", needs: ["__fat_readdir"], usedBy: ["new_fat", "new_vfat"])
         let plan = try Layout.plan(patch)
         let local = try #require(plan.references.first { $0.symbol == "__fat_readdir" })
         #expect(local.part == "lp__fat")

@@ -39,6 +39,14 @@ struct SyntheticPatch {
         return section
     }
 
+    /// An exported function in `file` that references `needs` (undefined symbols, or functions of
+    /// the livepatch) and is called by the functions `usedBy`.
+    mutating func exportedHelper(_ name: String = "helper", file: String? = nil, needs: [String] = [], usedBy: [String]) {
+        function(name, exported: true, file: file)
+        for target in needs { reference(from: name, to: target) }
+        for user in usedBy { reference(from: user, to: name) }
+    }
+
     /// A variable in its own `.data.<name>` (writable) or `.rodata.<name>`.
     mutating func variable(_ name: String, writable: Bool, exported: Bool = false, file: String? = nil) {
         let section = addSection(writable ? ".data.\(name)" : ".rodata.\(name)", flags: writable ? [.alloc, .write] : [.alloc])
