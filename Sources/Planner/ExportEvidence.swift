@@ -90,7 +90,7 @@ extension PlanningContext {
                      "exported '\(symbol)' needs symbols that no one part can resolve: \(list); split it into one function per part, each in the source file of the part whose symbols it uses")
             case .disagree(let first, let firstPart, let second, let secondPart)?:
                 fail("export-owner-conflict", site,
-                     "exported '\(symbol)' belongs to part '\(partNames[firstPart])' because \(Self.because(first)), but to part '\(partNames[secondPart])' because \(Self.because(second)); define it in the source file of the part that should export it (one file per patched object)")
+                     "exported '\(symbol)' belongs to part '\(partNames[firstPart])' because \(first.rawValue), but to part '\(partNames[secondPart])' because \(second.rawValue); define it in the source file of the part that should export it (one file per patched object)")
             case .undecided(let parts)?:
                 let names = parts.sorted().map { "'\(partNames[$0])'" }.joined(separator: ", ")
                 fail("export-owner-undecided", site,
@@ -98,16 +98,6 @@ extension PlanningContext {
             case nil:
                 break
             }
-        }
-    }
-
-    private static func because(_ evidence: ExportOwnership.Evidence) -> String {
-        switch evidence {
-        case .root: "it is that part's replacement code"
-        case .needs: "it needs symbols only that part can resolve"
-        case .reach: "only that part uses it"
-        case .unit: "its compile unit holds that part's replacement code"
-        case .mainPart: "nothing else decides"
         }
     }
 }
