@@ -10,7 +10,7 @@
 #   lib/modules/$KVER/kernel/drivers/scsi/scsi_mod.ko[.xz]     from the unpacked
 #   lib/modules/$KVER/kernel/drivers/scsi/scsi_common.ko[.xz]  linux-image package,
 #   lib/modules/$KVER/kernel/fs/fat/fat.ko[.xz]                compressed or not, as
-#   lib/modules/$KVER/kernel/fs/fat/vfat.ko.xz  (6.12 only)    the package ships them
+#   lib/modules/$KVER/kernel/fs/fat/vfat.ko[.xz]               the package ships them
 #   lib/modules/$KVER/modules.{builtin,builtin.modinfo,order}   copied from the image
 #   lib/modules/$KVER/modules.dep, *.bin, ...               written by depmod -b
 #   usr/src/linux-headers-$KVER/Module.symvers            verbatim from the headers
@@ -22,9 +22,8 @@
 # ${KLP_SPLIT_CACHE:-$HOME/.cache/klp-split}/kernel/$KVER/image/ (override with
 # IMAGE=<dir>), and /usr/src/linux-headers-$KVER (override with KDIR=<dir>).
 # The module set is sr_mod + cdrom (sr_mod depends on cdrom), fat (the
-# "unrelated" module of lp_multi), on 6.12 also vfat (which depends on fat), and,
-# recursively, their modinfo dependencies (scsi_mod, scsi_common). 6.1's world was
-# made before vfat was wanted and stays as committed (ROOTS= overrides the set).
+# "unrelated" module of lp_multi), vfat (depends on fat: the C/D layout of
+# lp_exports) and, recursively, their modinfo dependencies (scsi_mod, scsi_common).
 #
 # env: KVER (default 6.1.0-56-amd64), IMAGE, KDIR, WORLD (default the kernel's
 #      fixture directory), ROOTS (space-separated module names)
@@ -37,11 +36,7 @@ KLP_SPLIT_CACHE=${KLP_SPLIT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/klp-split}
 IMAGE=${IMAGE:-$KLP_SPLIT_CACHE/kernel/$KVER/image}
 KDIR=${KDIR:-/usr/src/linux-headers-$KVER}
 WORLD=${WORLD:-$FIX/world$(kernel_fixture_suffix "$KVER")}
-if [ "$KVER" = "$KLP_SPLIT_FIRST_KERNEL" ]; then
-	read -r -a ROOTS <<< "${ROOTS:-sr_mod cdrom fat}"
-else
-	read -r -a ROOTS <<< "${ROOTS:-sr_mod cdrom fat vfat}"
-fi
+read -r -a ROOTS <<< "${ROOTS:-sr_mod cdrom fat vfat}"
 
 say() { printf '[world] %s\n' "$*"; }
 die() { printf 'Fixtures/world.sh: error: %s\n' "$*" >&2; exit 1; }

@@ -160,6 +160,10 @@ enum Messages {
         "patches '\(function)' of '\(object)', which '\(other)' patches too; the later patch silently wins, so patch each function in exactly one module"
     }
 
+    static func duplicateExport(_ symbol: String, others: [String]) -> String {
+        "exports '\(symbol)', which \(others.map { "'\($0)'" }.joined(separator: ", ")) export\(others.count == 1 ? "s" : "") too; the second to load fails with \"exports duplicate symbol \(symbol) (owned by ...)\", so export it from exactly one module (klp-split build gives each export of a livepatch to one part)"
+    }
+
     static func multipleReplace(_ others: [String]) -> String {
         "sets replace = true, like \(others.map { "'\($0)'" }.joined(separator: ", ")); each atomic-replace patch disables every other patch, so at most one module may set it (build parts with --no-replace)"
     }

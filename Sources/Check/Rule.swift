@@ -125,6 +125,11 @@ package struct Rule: Sendable, Hashable {
     /// silently wins, so the set is not what either module says.
     package static let duplicateFunction = Rule(id: "duplicate-function", severity: .error,
         summary: "no two modules patch the same function of the same object")
+    /// kernel/module/main.c `verify_exported_symbols()`: a module exporting a name another loaded
+    /// module exports fails to load, "%s: exports duplicate symbol %s (owned by %s)" (-ENOEXEC).
+    /// Issue 16: `build` gives each export of the livepatch to exactly one part.
+    package static let duplicateExport = Rule(id: "duplicate-export", severity: .error,
+        summary: "no two modules export the same symbol")
     /// Documentation/livepatch/cumulative-patches.rst: a replace=true patch disables every other.
     package static let multipleReplace = Rule(id: "multiple-replace", severity: .error,
         summary: "at most one module sets `replace = true`")
@@ -150,7 +155,7 @@ package struct Rule: Sendable, Hashable {
         vmlinuxSymbolInModuleRela, moduleSymbolInVmlinuxRela, staticKey, staticCall,
         klpSymbolMissing, klpSymbolAmbiguous, klpSymbolPosition, klpCRC, patchedFunction, noSymbolOrder,
         implicitDependency, unexportedSymbol, restrictedExport, unknownExport,
-        interPartDependency, dependencyCycle, duplicateFunction, multipleReplace, unreadablePatch,
+        interPartDependency, dependencyCycle, duplicateFunction, duplicateExport, multipleReplace, unreadablePatch,
         moduleReloadHazard, partParameters,
     ]
 }

@@ -1,8 +1,8 @@
 import KernelWorld
 
 /// Rules over all the modules given together: the dependencies between parts mirror real module
-/// dependencies and have no cycle, no function is patched twice, and at most one module replaces
-/// all others.
+/// dependencies and have no cycle, no function is patched twice, no name is exported twice, and at
+/// most one module replaces all others.
 ///
 /// Sources: Joe Lawrence on case D (domain notes §2.4, "the only sane way"); kernel/livepatch/core.c
 /// `klp_ops.func_stack` (two patches of one function stack, the newer wins);
@@ -45,6 +45,7 @@ package enum SetRules {
         }
         if modules.count > 1 {
             checkFunctions(modules, into: &findings)
+            checkExports(modules, into: &findings)
         }
         let replacing = modules.filter { $0.patch?.replace == true }
         if replacing.count > 1 {
@@ -117,6 +118,24 @@ package enum SetRules {
                     } else {
                         patchedBy[key] = module.name
                     }
+                }
+            }
+        }
+    }
+
+    /// No name is exported by two modules of the set.
+    private static func checkExports(_ modules: [CheckedModule], into findings: inout FindingList) {
+        var exporters: [String: [String]] = [:]
+        for module in modules {
+            for name in module.exportedSymbols where !(exporters[name]?.contains(module.name) ?? false) {
+                exporters[name, default: []].append(module.name)
+            }
+        }
+        for module in modules {
+            for name in module.exportedSymbols.sorted() {
+                let others = (exporters[name] ?? []).filter { $0 != module.name }
+                if !others.isEmpty {
+                    findings.add(.duplicateExport, module.file, name, Messages.duplicateExport(name, others: others))
                 }
             }
         }

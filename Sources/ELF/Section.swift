@@ -92,3 +92,12 @@ package struct SectionFlags: OptionSet, Hashable, Sendable {
     /// The corresponding C constant is `SHF_RO_AFTER_INIT` (0x00200000, include/uapi/linux/elf.h).
     package static let readOnlyAfterInit = SectionFlags(rawValue: 0x0020_0000)
 }
+
+extension Section {
+    /// A section header as values, for tests that build synthetic inputs (no file behind it).
+    package init(index: Int, name: String, type: SectionType, flags: SectionFlags, size: UInt64 = 0,
+                 link: Int = 0, info: Int = 0, alignment: UInt64 = 1, entrySize: UInt64 = 0) {
+        self.init(index: index, name: name, type: type, flags: flags, address: 0, fileOffset: 0, size: size,
+                  link: link, info: info, alignment: alignment, entrySize: entrySize)
+    }
+}

@@ -45,6 +45,7 @@ struct BuildCommand: ParsableCommand {
             let elf = try ELFFile(path: livepatch)
             image = try ELFImage(reading: elf)
             input.annotations = try KlpConvertAnnotations.read(elf: elf, image: image, file: module.file)
+            input.translationUnits = LivepatchUnits.read(elf: elf)
         } catch {
             Terminal.error("\(error)")
             throw ExitCode(1)

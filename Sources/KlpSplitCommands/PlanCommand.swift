@@ -35,8 +35,10 @@ struct PlanCommand: ParsableCommand {
     /// Reads the livepatch and its kernel world and plans the split (no output).
     static func makePlan(livepatch: String, world: KernelWorldOptions, sympos: [SymposChoice] = []) throws -> Plan {
         let module = try readLivepatch(livepatch)
-        let annotations = try KlpConvertAnnotations.read(elf: try ELFFile(path: livepatch), file: module.file)
-        return try makePlan(module: module, world: world, sympos: sympos, annotations: annotations)
+        let elf = try ELFFile(path: livepatch)
+        let annotations = try KlpConvertAnnotations.read(elf: elf, file: module.file)
+        return try makePlan(module: module, world: world, sympos: sympos, annotations: annotations,
+                            units: LivepatchUnits.read(elf: elf))
     }
 
     static func readLivepatch(_ path: String) throws -> LivepatchModule {
@@ -45,9 +47,10 @@ struct PlanCommand: ParsableCommand {
     }
 
     static func makePlan(module: LivepatchModule, world: KernelWorldOptions, sympos: [SymposChoice],
-                         annotations: [SymposAnnotation] = []) throws -> Plan {
+                         annotations: [SymposAnnotation] = [], units: [TranslationUnit] = []) throws -> Plan {
         var input = try KernelWorldLoader(options: world).load(for: module, sympos: sympos)
         input.annotations = annotations
+        input.translationUnits = units
         return Planner.plan(input)
     }
 

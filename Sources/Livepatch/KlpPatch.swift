@@ -88,3 +88,26 @@ package struct KlpCallback: Sendable {
     package let function: String
     package let location: Location
 }
+
+extension KlpPatch {
+    /// A patch description as values (static klp arrays, no metadata sections), for synthetic
+    /// planner inputs.
+    package init(objects: [KlpObject], replace: Bool = false) {
+        self.init(source: .klpStructs, replace: replace, hasStates: false, objects: objects,
+                  metadataSections: [], layout: "synthetic")
+    }
+}
+
+extension KlpObject {
+    /// An object (nil: vmlinux) with its functions, for synthetic planner inputs.
+    package init(name: String?, functions: [KlpFunction]) {
+        self.init(name: name, functions: functions, callbacks: [])
+    }
+}
+
+extension KlpFunction {
+    /// A `klp_func` as values, for synthetic planner inputs.
+    package init(oldName: String, newFunction: String, at location: Location, oldSympos: UInt64 = 0) {
+        self.init(oldName: oldName, oldSympos: oldSympos, newFunction: newFunction, newFunctionLocation: location)
+    }
+}

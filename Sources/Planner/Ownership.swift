@@ -3,9 +3,11 @@ import Livepatch
 
 /// Who owns each content section of the livepatch, decided by reachability from each part's roots.
 ///
-/// Rules (issue "Foundation", §4): code and data used by one part belong to it; stateless code and
-/// read-only data used by several parts are duplicated; writable data used by several parts is shared
-/// state (an error unless the livepatch exports it, which makes it the main part's).
+/// Rules (issue "Foundation", §4; issue 16): what the livepatch exports belongs to exactly one part,
+/// decided from evidence (`ExportOwnership`); the rest is walked from each part's roots and the
+/// exports it owns: code and data used by one part belong to it; stateless code and read-only data
+/// used by several parts are duplicated; writable data used by several parts is shared state (an
+/// error unless the livepatch exports it).
 struct Ownership {
     enum Owner: Equatable {
         case part(Int)
@@ -19,6 +21,8 @@ struct Ownership {
     /// Content sections that no part reaches but the module plumbing (init/exit) does, such as a
     /// helper of `module_init`: every part gets its own copy of the plumbing.
     let plumbing: Set<Int>
+    /// How each exported section that is not a root got its owner, or why none was clear.
+    var exports: [Int: ExportOwnership.Decision] = [:]
 
     /// The parts whose copy of a section contains the bytes at a site in it.
     func partsCarrying(section: Int) -> Set<Int> {
@@ -30,7 +34,7 @@ struct Ownership {
     }
 
     static func decide(livepatch: LivepatchModule, roles: [SectionRole], roots: [Int: Set<Int>],
-                       exportedSections: Set<Int>, mainPart: Int?) -> Ownership {
+                       exported: [Int: Symbol], facts: ExportOwnership.Facts) -> Ownership {
         // Edges from content and plumbing sections to content sections, through ordinary relocations.
         var edges: [Int: Set<Int>] = [:]
         for table in livepatch.relocationSections
@@ -66,15 +70,28 @@ struct Ownership {
         var rootOwner: [Int: Int] = [:]
         for (part, sections) in roots { for section in sections { rootOwner[section] = part } }
 
+        let decisions = ExportOwnership.decide(livepatch: livepatch, exported: exported, edges: edges,
+                                               rootOwner: rootOwner, roots: roots, facts: facts)
+        var exportOwner = rootOwner.filter { exported[$0.key] != nil }
+        // An export whose needs no one part satisfies goes nowhere (the conflict is the error).
+        var unplaced: Set<Int> = []
+        for (section, decision) in decisions {
+            if case .needs? = decision.conflict { unplaced.insert(section) } else { exportOwner[section] = decision.owner }
+        }
+        var starts = roots
+        for (section, part) in exportOwner where rootOwner[section] == nil { starts[part, default: []].insert(section) }
+
+        // Each part's walk stops at another part's root and at an export another part owns.
         var reachers: [Int: Set<Int>] = [:]
-        for (part, sections) in roots.sorted(by: { $0.key < $1.key }) {
+        for (part, sections) in starts.sorted(by: { $0.key < $1.key }) {
             var queue = Array(sections).sorted()
             var seen = Set(queue)
             while let section = queue.popLast() {
                 reachers[section, default: []].insert(part)
                 for next in (edges[section] ?? []).sorted() where !seen.contains(next) {
                     if let other = rootOwner[next], other != part { continue }
-                    if exportedSections.contains(next), let mainPart, part != mainPart { continue }
+                    if let other = exportOwner[next], other != part { continue }
+                    if unplaced.contains(next) { continue }
                     seen.insert(next)
                     queue.append(next)
                 }
@@ -90,10 +107,10 @@ struct Ownership {
         }
         var owners: [Int: Owner] = [:]
         for (index, role) in roles.enumerated() where role == .content {
-            if let part = rootOwner[index] {
+            if unplaced.contains(index) {
+                owners[index] = .unreachable
+            } else if let part = exportOwner[index] {
                 owners[index] = .part(part)
-            } else if exportedSections.contains(index), let mainPart {
-                owners[index] = .part(mainPart)
             } else if let parts = reachers[index], !parts.isEmpty {
                 if parts.count == 1, let only = parts.first {
                     owners[index] = .part(only)
@@ -106,6 +123,6 @@ struct Ownership {
                 owners[index] = .unreachable
             }
         }
-        return Ownership(owners: owners, roles: roles, plumbing: plumbing)
+        return Ownership(owners: owners, roles: roles, plumbing: plumbing, exports: decisions)
     }
 }

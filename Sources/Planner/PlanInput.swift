@@ -1,3 +1,4 @@
+import ELF
 import KernelWorld
 import Livepatch
 
@@ -21,6 +22,9 @@ package struct PlanInput: Sendable {
     /// The target kernel's release and module compression, for the plan's header and the
     /// behaviour that depends on the kernel version; nil when unknown.
     package var target: TargetKernel?
+    /// The livepatch's compile units (DWARF), which decide who owns an export when each part's
+    /// code comes from its own source file; empty when unknown.
+    package var translationUnits: [TranslationUnit] = []
 
     package init(livepatch: LivepatchModule, exports: ExportTable,
                  dependencies: [ObjectName: Set<ObjectName>], symbolOrder: [ObjectName: SymbolOrder],

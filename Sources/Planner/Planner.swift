@@ -80,9 +80,9 @@ struct PlanningContext {
         }
         checkFunctionSections(roles)
         checkSharedRoots(roots)
-        let exportedSections = livepatchExportedSections()
         let ownership = Ownership.decide(livepatch: livepatch, roles: roles, roots: roots,
-                                         exportedSections: exportedSections, mainPart: mainPart)
+                                         exported: livepatchExports(roles), facts: exportFacts(partCount: usedObjects.count))
+        reportExportOwnership(ownership)
         let unsplittable = checkDataSections(roles, ownership)
         reportSharedState(ownership, except: unsplittable)
         checkPatchedFunctions(usedObjects)
@@ -170,13 +170,18 @@ struct PlanningContext {
         return seen
     }
 
-    /// Sections holding a symbol that the livepatch itself exports (it has a `__ksymtab_<name>`).
-    func livepatchExportedSections() -> Set<Int> {
+    /// Content sections holding a symbol that the livepatch itself exports (it has a
+    /// `__ksymtab_<name>`), each with that symbol (the first in `.symtab` order).
+    func livepatchExports(_ roles: [SectionRole]) -> [Int: Symbol] {
         let exported = Set(livepatch.symbols.compactMap { symbol -> String? in
             symbol.name.hasPrefix("__ksymtab_") ? String(symbol.name.dropFirst("__ksymtab_".count)) : nil
         })
-        return Set(livepatch.symbols.filter { exported.contains($0.name) && $0.isDefinedInSection }
-            .map { Int($0.sectionIndex.rawValue) })
+        var sections: [Int: Symbol] = [:]
+        for symbol in livepatch.symbols where exported.contains(symbol.name) && symbol.isDefinedInSection {
+            let section = Int(symbol.sectionIndex.rawValue)
+            if section < roles.count, roles[section] == .content, sections[section] == nil { sections[section] = symbol }
+        }
+        return sections
     }
 
     /// Parts are cut along sections, so every function needs its own (-ffunction-sections).

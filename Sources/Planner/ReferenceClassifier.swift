@@ -51,10 +51,16 @@ extension PlanningContext {
                         reason: "defined in the main part '\(ownerName)'", ok: true)
         }
         let ownerObject = objects[owner]
-        let allowed = !object.isVmlinux && (input.dependencies[object]?.contains(ownerObject) ?? false)
+        if object.isVmlinux {
+            fail("main-part-uses-module-part", location,
+                 "the main part '\(partName)' uses '\(name)' of part '\(ownerName)', but \(ownerObject) may never be loaded and the main part must load without it; move '\(name)' into the main part's code (then it must not need \(ownerObject)'s own symbols), or call it only from module parts")
+            return make(name, .interLivepatch, owner: ownerName, sympos: nil, action: "none (error)",
+                        reason: "defined in part '\(ownerName)'; the main part cannot depend on a module part", ok: false)
+        }
+        let allowed = input.dependencies[object]?.contains(ownerObject) ?? false
         if !allowed {
             fail("inter-livepatch", location,
-                  "part '\(partName)' uses '\(name)' of part '\(ownerName)', but \(object) does not depend on \(ownerObject); move '\(name)' into the part that uses it or into the main part")
+                  "part '\(partName)' uses '\(name)' of part '\(ownerName)', but \(object) does not depend on \(ownerObject); module parts may depend on each other only as their patched modules do (modules.dep); move '\(name)' into the part that uses it or into the main part")
         }
         return make(name, .interLivepatch, owner: ownerName, sympos: nil,
                     action: allowed ? "normal relocation; '\(ownerName)' exports '\(name)'" : "none (error)",

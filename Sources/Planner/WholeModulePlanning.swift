@@ -21,7 +21,7 @@ extension PlanningContext {
             for callback in object.callbacks { roots[part, default: []].insert(callback.location.section) }
         }
         let ownership = Ownership.decide(livepatch: livepatch, roles: roles, roots: roots,
-                                         exportedSections: [], mainPart: nil)
+                                         exported: [:], facts: exportFacts(partCount: usedObjects.count))
         checkPatchedFunctions(usedObjects)
 
         var references: [Reference] = []

@@ -167,6 +167,10 @@ enum CheckFixtures {
                 change: "renamed to `lp_vmlinux_v2` (`.modinfo` and `.gnu.linkonce.this_module`); it and `lp_vmlinux` both patch vmlinux `cmdline_proc_show`") { image in
             try image.rename(module: "lp_vmlinux_v2")
         },
+        Fixture(rule: "duplicate-export", file: "duplicate-export.ko", base: "lp_split__sr_mod", partners: ["base/lp_split__cdrom.ko"],
+                change: "the local `lp_split_sr_reported` renamed to `__ksymtab_livepatch_split_cdrom_check_events`, the marker modpost and depmod read: the sr_mod part now exports the cdrom part's export too") { image in
+            try image.renameSymbol("lp_split_sr_reported", to: "__ksymtab_livepatch_split_cdrom_check_events")
+        },
         Fixture(rule: "multiple-replace", file: "multiple-replace.ko", base: "lp_vmlinux", partners: ["multiple-replace-2.ko"],
                 change: "`klp_patch.replace` (offset 24) set to true; `multiple-replace-2.ko` is the cdrom part with the same change") { image in
             try image.setReplace()

@@ -198,6 +198,28 @@ struct BuildTests {
         #expect(modinfo.stdout == "lp_split__cdrom\n")
     }
 
+    @Test("issue 16's layout builds: each export in exactly one part, the vfat part depends on the fat part (D), the fat part on the main part (C), and check passes the set")
+    func exportsEachInOnePart() throws {
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let result = try build("lp_exports")
+        #expect(result.status == 0, "\(result.stderr)")
+        let parts = ["lp_exports", "lp_exports__fat", "lp_exports__vfat"]
+        var exporters: [String: [String]] = [:]
+        for part in parts {
+            let elf = try ELFFile(path: "\(output)/\(part).ko")
+            for symbol in elf.symbols where symbol.name.hasPrefix("__ksymtab_") && symbol.type != .section {
+                exporters[String(symbol.name.dropFirst("__ksymtab_".count)), default: []].append(part)
+            }
+        }
+        #expect(exporters == ["lp_exports_count": ["lp_exports"], "lp_exports_fat_note": ["lp_exports__fat"],
+                              "lp_exports_vfat_len": ["lp_exports__vfat"]])
+        #expect(result.stdout.contains("lp_exports__fat.ko: patches fat (1 function(s)), 2 klp relocation(s), depends on lp_exports\n"), "\(result.stdout)")
+        #expect(result.stdout.contains("lp_exports__vfat.ko: patches vfat (1 function(s)), 0 klp relocation(s), depends on lp_exports__fat\n"), "\(result.stdout)")
+        let check = try runProcess(Repository.executable, ["check"] + parts.map { "\(output)/\($0).ko" } + ["-b", Repository.world])
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+        #expect(check.stdout.contains("0 error(s)"), "\(check.stdout)")
+    }
+
     @Test("eu-elflint finds nothing in the parts beyond the livepatch extensions it does not know",
           .enabled(if: which("eu-elflint") != nil), arguments: ["lp_cdrom", "lp_klpbuild"])
     func elflintClean(fixture: String) throws {

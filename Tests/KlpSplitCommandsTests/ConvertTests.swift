@@ -198,7 +198,7 @@ struct ConvertTests {
         let text = try String(contentsOfFile: file, encoding: .utf8)
         #expect(text.hasPrefix("klp-convert-symbol-data.0.1\n*vmlinux\n"))
         let headers = text.split(separator: "\n").filter { $0.hasPrefix("*") }
-        #expect(headers == ["*vmlinux", "*cdrom", "*fat", "*scsi_common", "*scsi_mod", "*sr_mod"])
+        #expect(headers == ["*vmlinux", "*cdrom", "*fat", "*scsi_common", "*scsi_mod", "*sr_mod", "*vfat"])
         let parsed = try SymbolsKlp(contentsOf: file)
         let kallsyms = try KallsymsTable(contentsOf: Repository.path("Fixtures/world/proc/kallsyms")).vmlinux
         let vmlinux = try #require(parsed.symbolOrder(of: .vmlinux))

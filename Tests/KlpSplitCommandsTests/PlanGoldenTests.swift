@@ -24,7 +24,7 @@ struct PlanGoldenTests {
         try Golden.check(PlanDOTRenderer.render(plan), against: "lp_multi.dot")
     }
 
-    @Test("every fixture's text plan matches its golden file", arguments: ["lp_vmlinux", "lp_cdrom", "lp_ambiguous", "lp_klpbuild"])
+    @Test("every fixture's text plan matches its golden file", arguments: ["lp_vmlinux", "lp_cdrom", "lp_ambiguous", "lp_klpbuild", "lp_exports", "lp_exports_nodep"])
     func textGoldens(fixture: String) throws {
         try Golden.check(PlanTextRenderer.render(try Self.plan(fixture)), against: "\(fixture).txt")
     }
