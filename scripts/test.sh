@@ -96,6 +96,9 @@ klp_split_steps() {
 	step "[$kver] klp-split build and convert $fixtures/lp_nodatasections.ko (klp structs share .data)" \
 		sh -c '"$1" build "$2" -b "$3" -o "$4/nodata" && "$1" convert "$2" -b "$3" -o "$4/nodata/lp_nodatasections.ko" && "$1" check "$4/nodata/lp_nodatasections__cdrom.ko" -b "$3" && "$1" check "$4/nodata/lp_nodatasections.ko" -b "$3"' \
 		sh "$klp_split" "$fixtures/lp_nodatasections.ko" "$world" "$out"
+	step "[$kver] klp-split build and check $fixtures/lp_exports.ko (C and D between parts)" \
+		sh -c '"$1" build "$2" -b "$3" -o "$4/exports" && "$1" check "$4"/exports/*.ko -b "$3"' \
+		sh "$klp_split" "$fixtures/lp_exports.ko" "$world" "$out"
 	# the release gate, on what build and convert wrote (a missing part fails here too)
 	step "[$kver] klp-split check $out/lp_twofiles.ko" "$klp_split" check "$out"/lp_twofiles.ko -b "$world"
 	step "[$kver] klp-split check $out/lp_cdrom.ko" "$klp_split" check "$out"/lp_cdrom.ko -b "$world"
