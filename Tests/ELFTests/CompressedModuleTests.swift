@@ -16,6 +16,13 @@ struct CompressedModuleTests {
         ("Fixtures/compressed/lp_cdrom.ko.gz", .gzip),
     ]
 
+    /// A new directory for one test; the caller removes it.
+    static func temporaryDirectory(_ tag: String) throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("klp-split-\(tag)-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
     @Test("a compressed module reads as the same sections, symbols, relocations and contents",
           arguments: compressed)
     func sameAsPlain(file: String, compression: ModuleCompression) throws {
@@ -36,8 +43,7 @@ struct CompressedModuleTests {
 
     @Test("a file name does not decide: a .ko.xz that is plain ELF is read as ELF")
     func magicNotName() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("klp-split-magic-\(getpid())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try Self.temporaryDirectory("magic")
         defer { try? FileManager.default.removeItem(at: directory) }
         let renamed = directory.appendingPathComponent("lp_cdrom.ko.xz").path
         try FileManager.default.copyItem(atPath: Self.plain, toPath: renamed)
@@ -46,8 +52,7 @@ struct CompressedModuleTests {
 
     @Test("a truncated .ko.xz is one line naming the file and the reason")
     func truncated() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("klp-split-cut-\(getpid())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try Self.temporaryDirectory("cut")
         defer { try? FileManager.default.removeItem(at: directory) }
         let cut = directory.appendingPathComponent("cut.ko.xz").path
         let data = try Data(contentsOf: URL(fileURLWithPath: Self.path("Fixtures/compressed/lp_cdrom.ko.xz")))
