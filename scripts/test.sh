@@ -20,8 +20,9 @@
 #      scenario of harness/scenarios, harness/scenarios-build (they load the parts that build just
 #      wrote, after 'klp-split check' passed them, and the modules convert wrote) and
 #      harness/scenarios-check (the kernel refuses check's broken fixtures with the messages check
-#      quotes; 6.1 only). A failing klp-split step is reported, the other steps and the harness
-#      still run (scenarios that need its output then fail too), and the script exits 1.
+#      quotes; each kernel its own set, Fixtures/check or Fixtures/check-6.12). A failing
+#      klp-split step is reported, the other steps and the harness still run (scenarios that
+#      need its output then fail too), and the script exits 1.
 # --unit skips steps 3 and 4 and says so loudly; CI never passes it.
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
