@@ -100,6 +100,10 @@ klp_split_steps() {
 	step "[$kver] klp-split build and check $fixtures/lp_exports.ko (C and D between parts)" \
 		sh -c '"$1" build "$2" -b "$3" -o "$4/exports" && "$1" check "$4"/exports/*.ko -b "$3"' \
 		sh "$klp_split" "$fixtures/lp_exports.ko" "$world" "$out"
+	# issue 17: two builds of lp_prov and of the out-of-tree provmod (kbuild against the headers
+	# harness/setup.sh installed), the parts of each, and check refusing their mixes (split-provenance)
+	step "[$kver] harness/build-provenance.sh (two builds of a patch and of its target module; check refuses the mixes)" \
+		harness/build-provenance.sh "$kver" "$world" "$out" "$klp_split"
 	# the release gate, on what build and convert wrote (a missing part fails here too)
 	step "[$kver] klp-split check $out/lp_twofiles.ko" "$klp_split" check "$out"/lp_twofiles.ko -b "$world"
 	step "[$kver] klp-split check $out/lp_cdrom.ko" "$klp_split" check "$out"/lp_cdrom.ko -b "$world"
