@@ -38,7 +38,7 @@ package struct ELFError: Error, CustomStringConvertible, Sendable, Equatable {
 
     package static func unsupported(_ file: String, _ what: String) -> ELFError {
         ELFError(kind: .unsupported, file: file,
-                 message: "\(what); klp-split reads 64-bit little-endian x86-64 kernel modules (ET_REL)")
+                 message: "\(what); klp-split reads 64-bit little-endian x86-64 and ppc64le (ELFv2) kernel modules (ET_REL)")
     }
 
     package static func malformed(_ file: String, _ what: String) -> ELFError {

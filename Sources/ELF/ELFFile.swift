@@ -25,9 +25,11 @@ package final class ELFFile {
     package let path: String
     /// `e_type`: 1 (`ET_REL`) for a kernel module, 2 (`ET_EXEC`) for vmlinux.
     package let fileType: UInt16
-    /// `e_machine`: 62 (`EM_X86_64`).
+    /// `e_machine`: 62 (`EM_X86_64`) or 21 (`EM_PPC64`).
     package let machine: UInt16
-    /// `e_flags`: processor-specific flags, 0 on x86-64.
+    /// The processor and ABI, from `e_machine` and `e_flags`.
+    package let architecture: Architecture
+    /// `e_flags`: processor-specific flags, 0 on x86-64, 2 (ELFv2) on ppc64le.
     package let flags: UInt32
     /// `e_ident[EI_OSABI]`: 0 (`ELFOSABI_NONE`, System V) for kernel modules.
     package let osABI: UInt8
@@ -60,7 +62,7 @@ package final class ELFFile {
     /// The corresponding C constant is `ET_REL`.
     package static let relocatable: UInt16 = 1
     /// The corresponding C constant is `EM_X86_64`.
-    package static let x86_64: UInt16 = 62
+    package static let x86_64: UInt16 = Architecture.machineX86_64
 
     /// Opens `path`. With `decodingSymbols: false`, `symbols` stays empty (the table is still
     /// checked): `packedSymbolTable()` reads it without a `String` per symbol.
@@ -119,8 +121,8 @@ package final class ELFFile {
         var header = GElf_Ehdr()
         guard gelf_getehdr(handle, &header) != nil else { throw .malformed(path, "unreadable ELF header") }
         guard header.e_ident.5 == UInt8(ELFDATA2LSB) else { throw .unsupported(path, "big-endian ELF") }
-        guard header.e_machine == ELFFile.x86_64 else {
-            throw .unsupported(path, "machine \(header.e_machine) is not x86-64 (EM_X86_64)")
+        guard let architecture = Architecture(machine: header.e_machine, flags: header.e_flags) else {
+            throw .unsupported(path, Architecture.refusal(machine: header.e_machine, flags: header.e_flags))
         }
         if header.e_shnum > 0, header.e_shoff > fileSize || (fileSize - header.e_shoff) / 64 < UInt64(header.e_shnum) {
             throw .malformed(path, "the section header table (offset 0x\(String(header.e_shoff, radix: 16)), \(header.e_shnum) entries of 64 bytes) extends past the end of the file (0x\(String(fileSize, radix: 16)) bytes)")
@@ -141,6 +143,7 @@ package final class ELFFile {
         self.sections = sections
         self.fileType = header.e_type
         self.machine = header.e_machine
+        self.architecture = architecture
         self.flags = header.e_flags
         self.osABI = header.e_ident.7
         self.abiVersion = header.e_ident.8

@@ -16,8 +16,8 @@ extension ELFImage {
         if fileType != ELFFile.relocatable {
             problems.append(.unsupported(file, "e_type \(fileType) is not ET_REL (1)"))
         }
-        if machine != ELFFile.x86_64 {
-            problems.append(.unsupported(file, "machine \(machine) is not x86-64 (EM_X86_64)"))
+        if Architecture(machine: machine, flags: flags) == nil {
+            problems.append(.unsupported(file, Architecture.refusal(machine: machine, flags: flags)))
         }
         if sections.first != ImageSection.null {
             report("section [0] must be the null section (ImageSection.null)")
@@ -151,7 +151,7 @@ extension ELFImage {
             if relocation.symbolIndex < 0 || relocation.symbolIndex >= symbols.count {
                 report("\(name) entry \(entry) names symbol \(relocation.symbolIndex), but the image has \(symbols.count) symbols")
             }
-            let width = ELFImage.relocatedFieldSize(type: relocation.type)
+            let width = (Architecture(machine: machine, flags: flags) ?? .x86_64).relocatedFieldSize(type: relocation.type)
             guard let size = target.knownSize else {
                 report("\(name) applies to \(label(section.info)), a table the writer builds; relocations cannot patch it")
                 return
@@ -182,20 +182,6 @@ extension ELFImage {
             } else if symbol.section.isOrdinary && Int(symbol.section.rawValue) >= sections.count {
                 report("\(symbolLabel(index)) is defined in section \(symbol.section.rawValue), but the image has \(sections.count) sections")
             }
-        }
-    }
-
-    /// How many bytes an x86-64 relocation of this type patches (psABI table "Relocation Types");
-    /// 1 for types this table does not know, so the offset is at least inside the section.
-    static func relocatedFieldSize(type: UInt32) -> UInt64 {
-        switch type {
-        case 0: 0                                   // R_X86_64_NONE
-        case 1, 24, 25, 29: 8                       // R_X86_64_64, PC64, GOTOFF64, GOTPC64
-        case 2, 3, 4, 9, 10, 11, 26, 41, 42: 4      // PC32, GOT32, PLT32, GOTPCREL, 32, 32S, GOTPC32,
-                                                    // GOTPCRELX, REX_GOTPCRELX
-        case 12, 13: 2                              // R_X86_64_16, R_X86_64_PC16
-        case 14, 15: 1                              // R_X86_64_8, R_X86_64_PC8
-        default: 1
         }
     }
 }

@@ -5,6 +5,8 @@ import ELF
 package struct LivepatchModule: Sendable {
     /// The file name as given on the command line (used in diagnostics).
     package let file: String
+    /// The processor and ABI the module is built for (`ELFFile.architecture`).
+    package let architecture: Architecture
     /// The module name: `.modinfo name=`, else `struct module.name`, else the file name without
     /// `.ko` and with `-` as `_`; always a valid kbuild name (`InputNames.moduleName`).
     package let name: String
@@ -22,8 +24,10 @@ package struct LivepatchModule: Sendable {
     private let functionsAndObjectsBySection: [Int: [Int]]
 
     package init(file: String, name: String, modinfo: ModuleInfo, versions: [ModuleVersion], sections: [Section],
-                 symbols: [Symbol], relocationSections: [RelocationSection], patch: KlpPatch) {
+                 symbols: [Symbol], relocationSections: [RelocationSection], patch: KlpPatch,
+                 architecture: Architecture = .x86_64) {
         self.file = file
+        self.architecture = architecture
         self.name = name
         self.modinfo = modinfo
         self.versions = versions

@@ -47,7 +47,8 @@ package enum LivepatchReader {
             try InputNames.patch(file: file, patch)
             var module = LivepatchModule(
                 file: file, name: name, modinfo: modinfo, versions: versions,
-                sections: elf.sections, symbols: elf.symbols, relocationSections: relocationSections, patch: patch)
+                sections: elf.sections, symbols: elf.symbols, relocationSections: relocationSections, patch: patch,
+                architecture: elf.architecture)
             module.extendedVersions = extendedVersions
             return module
         }

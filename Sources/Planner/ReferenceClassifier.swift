@@ -38,7 +38,7 @@ extension PlanningContext {
         guard ownership.roles[targetSection] == .content else { return nil }
         let carriers = ownership.partsCarrying(section: targetSection)
         if carriers.contains(part) { return nil }
-        let target = Location(section: targetSection, offset: Self.referencedOffset(symbol: symbol, relocation: entry))
+        let target = Location(section: targetSection, offset: Self.referencedOffset(symbol: symbol, relocation: entry, architecture: livepatch.architecture))
         let name = symbol.type == .section ? livepatch.describe(target) : symbol.name
         guard case .part(let owner) = ownership.owners[targetSection] else { return nil }
         dependsOn[part, default: []].insert(owner)
@@ -69,13 +69,11 @@ extension PlanningContext {
                     ok: allowed)
     }
 
-    /// The offset a relocation refers to inside its symbol's section: `S + A`, plus 4 for the
-    /// PC-relative types whose addend is biased by the 4-byte field (`R_X86_64_PC32` 2,
-    /// `R_X86_64_PLT32` 4, `R_X86_64_GOTPCREL` 9, `R_X86_64_GOTPCRELX` 41, `R_X86_64_REX_GOTPCRELX` 42),
-    /// clamped at 0.
-    static func referencedOffset(symbol: Symbol, relocation: Relocation) -> UInt64 {
-        var offset = Int64(bitPattern: symbol.value) &+ relocation.addend
-        if [2, 4, 9, 41, 42].contains(relocation.type) { offset &+= 4 }
+    /// The offset a relocation refers to inside its symbol's section: `S + A`, plus the
+    /// architecture's bias for the type (4 for the x86-64 PC-relative types whose addend is biased
+    /// by their 4-byte field: `Architecture.referencedOffsetBias(type:)`), clamped at 0.
+    static func referencedOffset(symbol: Symbol, relocation: Relocation, architecture: Architecture) -> UInt64 {
+        let offset = Int64(bitPattern: symbol.value) &+ relocation.addend &+ architecture.referencedOffsetBias(type: relocation.type)
         return UInt64(max(0, offset))
     }
 

@@ -22,7 +22,8 @@ package enum SectionRole: Sendable, Equatable {
 
     /// Roles for a livepatch; entry sizes follow the kernel its vermagic names.
     static func roles(of livepatch: LivepatchModule) -> [SectionRole] {
-        let entrySizes = SpecialSectionTable.x86_64(for: livepatch.modinfo.value("vermagic").flatMap(KernelVersion.init(release:)))
+        let entrySizes = SpecialSectionTable.entrySizes(
+            for: livepatch.architecture, version: livepatch.modinfo.value("vermagic").flatMap(KernelVersion.init(release:)))
         let infrastructureCode = Set(livepatch.symbols
             .filter { ($0.name == "init_module" || $0.name == "cleanup_module") && $0.isDefinedInSection }
             .map { Int($0.sectionIndex.rawValue) })

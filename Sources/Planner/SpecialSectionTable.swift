@@ -1,10 +1,12 @@
+import ELF
 import KernelWorld
 
-/// Entry sizes of the special sections of x86-64 modules, by the kernel version the livepatch was
-/// built for (its vermagic): a section's entries follow the code they describe, so a part keeps
-/// exactly the entries of its own code. Used when `sh_entsize` is 0, as it is for all of these.
+/// Entry sizes of the special sections of kernel modules, by architecture and by the kernel version
+/// the livepatch was built for (its vermagic): a section's entries follow the code they describe,
+/// so a part keeps exactly the entries of its own code. Used when `sh_entsize` is 0, as it is for
+/// all of these.
 ///
-/// Each row was read from the headers of a Debian kernel the harness boots
+/// x86-64: each row was read from the headers of a Debian kernel the harness boots
 /// (linux-headers-6.1.0-56-common, linux-headers-6.12.118+deb12-common):
 /// - include/asm-generic/bug.h `struct bug_entry` (relative pointers, verbose): 12;
 /// - arch/x86/include/asm/extable.h `struct exception_table_entry`: 12;
@@ -18,8 +20,29 @@ import KernelWorld
 /// - `.smp_locks`, `.orc_unwind_ip`, `.return_sites`, `.retpoline_sites`, `.call_sites`,
 ///   `.ibt_endbr_seal`, `.kcfi_traps`: one s32 each (4); `.orc_unwind`: arch/x86/include/asm/orc_types.h
 ///   `struct orc_entry` (6); `__mcount_loc`, `__patchable_function_entries`: one pointer each (8).
+///
+/// ppc64le, from Debian's linux-source-6.12 (6.12.118), the lab kernel's source:
+/// - `__bug_table`: include/asm-generic/bug.h `struct bug_entry` with relative pointers
+///   (arch/powerpc/Kconfig `GENERIC_BUG_RELATIVE_POINTERS` def_bool y), verbose: 12;
+/// - `__ex_table`: arch/powerpc/include/asm/extable.h `struct exception_table_entry` (two ints): 8;
+/// - `__jump_table`: relative (`select HAVE_ARCH_JUMP_LABEL_RELATIVE`): 16;
+/// - `__ftr_fixup`, `__mmu_ftr_fixup`, `__fw_ftr_fixup`, `__lwsync_fixup`: arch/powerpc/lib/feature-fixups.c
+///   `struct fixup_entry` (six longs, arch/powerpc/include/asm/feature-fixups.h `FTR_ENTRY_LONG`
+///   `.8byte` on PPC64): 48, applied by arch/powerpc/kernel/module.c `module_finalize()`;
+/// - `__lwsync_fixup`, `__spec_barrier_fixup`: one `long` offset per site (`MAKE_LWSYNC_SECTION_ENTRY`
+///   `FTR_ENTRY_OFFSET`, `.8byte` on PPC64; `do_lwsync_fixups()` walks `long *`): 8;
+/// - `__mcount_loc`, `__patchable_function_entries`: one pointer each (8).
 package enum SpecialSectionTable {
-    /// The table for a livepatch built for `version` (the 6.1 table when unknown).
+    /// The table for a livepatch of `architecture` built for `version` (the earliest known
+    /// kernel's table when the version is unknown).
+    package static func entrySizes(for architecture: Architecture, version: KernelVersion?) -> [String: UInt64] {
+        switch architecture {
+        case .x86_64: x86_64(for: version)
+        case .ppc64le: ppc64le
+        }
+    }
+
+    /// The x86-64 table for a livepatch built for `version` (the 6.1 table when unknown).
     package static func x86_64(for version: KernelVersion?) -> [String: UInt64] {
         var table = v6_1
         if let version, version >= KernelVersion(major: 6, minor: 3) { table[".altinstructions"] = 14 }
@@ -32,5 +55,11 @@ package enum SpecialSectionTable {
         ".static_call_sites": 8, ".parainstructions": 16, ".smp_locks": 4, ".orc_unwind_ip": 4,
         ".orc_unwind": 6, ".return_sites": 4, ".retpoline_sites": 4, ".call_sites": 4,
         ".ibt_endbr_seal": 4, ".kcfi_traps": 4, "__mcount_loc": 8, "__patchable_function_entries": 8,
+    ]
+
+    /// ppc64le (ELFv2), v6.12; the only ppc64le kernel proven so far.
+    static let ppc64le: [String: UInt64] = [
+        "__bug_table": 12, "__ex_table": 8, "__jump_table": 16, "__ftr_fixup": 48, "__mmu_ftr_fixup": 48,
+        "__fw_ftr_fixup": 48, "__lwsync_fixup": 8, "__spec_barrier_fixup": 8, "__mcount_loc": 8, "__patchable_function_entries": 8,
     ]
 }
