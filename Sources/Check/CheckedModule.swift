@@ -6,7 +6,7 @@ import Planner
 /// A module given to `check`, read into values: its ELF tables, `.modinfo`, `__versions`, the name
 /// in `.gnu.linkonce.this_module` and, when it can be read, the patch it describes.
 ///
-/// Unlike `LivepatchReader`, reading succeeds for any readable x86-64 kernel module: a missing
+/// Unlike `LivepatchReader`, reading succeeds for any readable x86-64 or ppc64le kernel module: a missing
 /// `livepatch=Y` or an unreadable klp_patch is something to report, not a reason to stop. A name
 /// kbuild would never produce (`InputNames`) is: the module is refused, as the other commands
 /// refuse it.
@@ -32,6 +32,8 @@ package struct CheckedModule: Sendable {
     package let patchProblem: String?
     /// Pointers of the klp structs that no relocation fills in (`KlpStructAudit`).
     package var structGaps: [KlpPointerGap] = []
+    /// The processor and ABI the module is built for (`ELFFile.architecture`).
+    package var architecture: Architecture = .x86_64
 
     package init(file: String, sections: [Section], symbols: [Symbol], relocationSections: [RelocationSection],
                  modinfo: ModuleInfo, versions: [ModuleVersion], thisModuleName: String?,
@@ -108,6 +110,7 @@ package struct CheckedModule: Sendable {
             var module = CheckedModule(file: file, sections: elf.sections, symbols: elf.symbols,
                                        relocationSections: relocationSections, modinfo: modinfo, versions: versions,
                                        thisModuleName: thisModuleName, patch: patch, patchProblem: patchProblem)
+            module.architecture = elf.architecture
             module.structGaps = audit.gaps
             module.extendedVersionSymbols = extendedSymbols
             return module

@@ -12,7 +12,9 @@ package enum HazardRules {
     /// the module's own vermagic.
     static func check(_ module: CheckedModule, target: TargetKernel?, into findings: inout FindingList) {
         let version = target?.version ?? module.modinfo.value("vermagic").flatMap(KernelVersion.init(release:))
-        if let version, version < TargetKernel.clearRelocateAddSince {
+        // x86 only: clear_relocate_add() exists only in arch/x86/kernel/module.c (kernel/livepatch/core.c
+        // has an empty __weak default), and ppc64's apply_relocate_add() overwrites klp targets.
+        if module.architecture == .x86_64, let version, version < TargetKernel.clearRelocateAddSince {
             var objects: [String] = []
             for table in module.klpRelocationSections {
                 if let name = KlpRelaName(table.section.name), name.object != "vmlinux", !objects.contains(name.object) {

@@ -88,6 +88,8 @@ struct SectionSelection {
                 }
             case .special:
                 kept.insert(index)  // filtered below; dropped when no entry is left
+            case .addressTable:
+                kept.insert(index)  // ppc64le .toc: kept whole (build refuses ppc64le for now)
             case .notLoaded:
                 if !section.name.hasPrefix(".debug") && !section.name.hasPrefix(".discard") && !Self.isAnnotation(section.name) {
                     kept.insert(index)

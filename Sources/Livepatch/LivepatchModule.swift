@@ -14,6 +14,9 @@ package struct LivepatchModule: Sendable {
     package let versions: [ModuleVersion]
     /// `__version_ext_crcs`/`__version_ext_names` (`ExtendedVersions`); nil when the module has none.
     package var extendedVersions: [ModuleVersion]? = nil
+    /// ppc64le: the `bl` calls (R_PPC64_REL24) with no nop after them, which cannot become calls
+    /// into another module (`PPC64CallSites`); empty on x86-64.
+    package var callsWithoutNop: Set<Location> = []
     package let sections: [Section]
     package let symbols: [Symbol]
     package let relocationSections: [RelocationSection]

@@ -50,6 +50,12 @@ package enum LivepatchReader {
                 sections: elf.sections, symbols: elf.symbols, relocationSections: relocationSections, patch: patch,
                 architecture: elf.architecture)
             module.extendedVersions = extendedVersions
+            if elf.architecture == .ppc64le {
+                let contents = SectionContents(elf: elf)
+                module.callsWithoutNop = try LivepatchReader.naming(file) {
+                    try PPC64CallSites.callsWithoutNop(relocationSections: relocationSections, contents: contents.bytes)
+                }
+            }
             return module
         }
     }

@@ -67,6 +67,9 @@ struct Ownership {
                 }
             }
         }
+        for edge in AddressTable(livepatch: livepatch, roles: roles).edges {
+            edges[edge.from, default: []].insert(edge.to)
+        }
         var rootOwner: [Int: Int] = [:]
         for (part, sections) in roots { for section in sections { rootOwner[section] = part } }
 

@@ -90,6 +90,7 @@ struct PlanningContext {
         var references: [Reference] = []
         var accounts: [RelocationAccount] = []
         var dependsOn: [Int: Set<Int>] = [:]
+        let addressTable = AddressTable(livepatch: livepatch, roles: roles)
         for table in livepatch.relocationSections {
             var account = (references: 0, internalToPart: 0, infrastructure: 0, unreachable: 0)
             let targetSection = livepatch.sections[table.targetIndex]
@@ -116,11 +117,16 @@ struct PlanningContext {
                 case .notLoaded:
                     account.infrastructure += 1
                     continue
+                case .addressTable:
+                    carriers = addressTable.users(of: table.targetIndex, offset: entry.offset)
+                        .reduce(into: Set<Int>()) { $0.formUnion(ownership.partsCarrying(section: $1)) }
+                    if carriers.isEmpty { account.unreachable += 1; continue }
                 }
                 var reported = false
                 for part in carriers.sorted() {
                     guard let reference = classify(entry, in: targetSection, part: part, ownership: ownership,
                                                    dependsOn: &dependsOn) else { continue }
+                    checkPPC64Rules(entry, in: targetSection, reference: reference)
                     references.append(reference)
                     reported = true
                 }

@@ -73,8 +73,7 @@ extension PlanningContext {
     /// architecture's bias for the type (4 for the x86-64 PC-relative types whose addend is biased
     /// by their 4-byte field: `Architecture.referencedOffsetBias(type:)`), clamped at 0.
     static func referencedOffset(symbol: Symbol, relocation: Relocation, architecture: Architecture) -> UInt64 {
-        let offset = Int64(bitPattern: symbol.value) &+ relocation.addend &+ architecture.referencedOffsetBias(type: relocation.type)
-        return UInt64(max(0, offset))
+        ReferenceClassifierOffsets.referenced(symbol: symbol, relocation: relocation, architecture: architecture)
     }
 
     mutating func classifyExternal(
@@ -228,5 +227,13 @@ extension PlanningContext {
         fail("unresolved-symbol", location,
               "'\(name)' is neither exported (Module.symvers) nor found in \(searched.joined(separator: ", ")); check the spelling or pass the right kernel world")
         return make(name, .unresolved, nil, nil, "none (error)", "found nowhere", false)
+    }
+}
+
+/// `PlanningContext.referencedOffset`, for code that has no planning context (`AddressTable`).
+enum ReferenceClassifierOffsets {
+    static func referenced(symbol: Symbol, relocation: Relocation, architecture: Architecture) -> UInt64 {
+        let offset = Int64(bitPattern: symbol.value) &+ relocation.addend &+ architecture.referencedOffsetBias(type: relocation.type)
+        return UInt64(max(0, offset))
     }
 }

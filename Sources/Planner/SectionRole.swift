@@ -12,6 +12,9 @@ package enum SectionRole: Sendable, Equatable {
     case infrastructure
     /// Not loaded (debug info, notes, symbol and relocation tables).
     case notLoaded
+    /// ppc64le's `.toc`: address slots whose relocations follow the code that uses them
+    /// (`AddressTable`); every part keeps the section whole.
+    case addressTable
 
     /// Entry sizes of the special sections of x86-64 v6.1 modules (`SpecialSectionTable` has every
     /// kernel's).
@@ -33,6 +36,12 @@ package enum SectionRole: Sendable, Equatable {
             if name.hasPrefix(".klp.module_relocs.") { return .notLoaded }
             if !section.flags.contains(.alloc) || section.isRelocationSection || section.type == .null {
                 return .notLoaded
+            }
+            if livepatch.architecture == .ppc64le {
+                // arch/powerpc/kernel/module_64.c module_frob_arch_sections(): the loader finds
+                // `.toc` and `.stubs` by name, sizes `.stubs` itself, and refuses a module without it.
+                if name == ".toc" { return .addressTable }
+                if name == ".stubs" { return .infrastructure }
             }
             if let size = entrySizes[name] {
                 return .special(entrySize: section.entrySize > 0 ? section.entrySize : size)

@@ -26,6 +26,7 @@ extension PlanningContext {
 
         var references: [Reference] = []
         var accounts: [RelocationAccount] = []
+        let addressTable = AddressTable(livepatch: livepatch, roles: roles)
         for table in livepatch.relocationSections {
             var account = (references: 0, internal: 0, infrastructure: 0)
             let section = livepatch.sections[table.targetIndex]
@@ -42,9 +43,13 @@ extension PlanningContext {
                 case .notLoaded:
                     account.infrastructure += 1
                     continue
+                case .addressTable:
+                    contexts = addressTable.users(of: table.targetIndex, offset: entry.offset)
+                        .reduce(into: Set<Int>()) { $0.formUnion(ownership.partsCarrying(section: $1)) }.sorted()
                 }
                 if let reference = classifyWholeSite(entry, in: section, table: table.section.name, contexts: contexts,
                                                      partName: patchName) {
+                    checkPPC64Rules(entry, in: section, reference: reference)
                     references.append(reference)
                     account.references += 1
                 } else if role == .infrastructure {
