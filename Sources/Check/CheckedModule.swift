@@ -172,9 +172,13 @@ package struct CheckedModule: Sendable {
         })
     }
 
-    /// `SHN_UNDEF` symbols with a name: what the loader resolves and depmod records.
+    /// `SHN_UNDEF` symbols with a name: what the loader resolves and depmod records. Not ppc64le's
+    /// `.TOC.`, which the loader sets itself (arch/powerpc/kernel/module_64.c `find_dot_toc()`).
     package var undefinedSymbols: [Symbol] {
-        symbols.filter { $0.index != 0 && $0.sectionIndex == .undefined && !$0.name.isEmpty && $0.type != .section && $0.type != .file }
+        symbols.filter {
+            $0.index != 0 && $0.sectionIndex == .undefined && !$0.name.isEmpty && $0.type != .section && $0.type != .file
+                && !(architecture == .ppc64le && $0.name == ".TOC.")
+        }
     }
 
     /// The section a symbol's `st_shndx` names, if ordinary.

@@ -54,8 +54,11 @@ struct AddressTable {
         return result
     }
 
-    /// The sections that use the slot holding `offset` of `table` (a `.toc` section).
-    func users(of table: Int, offset: UInt64) -> Set<Int> {
-        users[table]?[offset / Self.slotSize] ?? []
+    /// The parts carrying code that uses the slot holding `offset` of `table` (a `.toc` section):
+    /// the parts whose copy of the slot's relocation matters.
+    func parts(using table: Int, offset: UInt64, ownership: Ownership) -> Set<Int> {
+        (users[table]?[offset / Self.slotSize] ?? []).reduce(into: Set<Int>()) {
+            $0.formUnion(ownership.partsCarrying(section: $1))
+        }
     }
 }

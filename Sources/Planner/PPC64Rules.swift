@@ -6,6 +6,18 @@ import Livepatch
 /// arch/powerpc/kernel/module_64.c `apply_relocate_add()` (6.12), resolves only in some forms.
 /// Seen on the lab kernel (/work/shared/kernel-lab/ppc64le/README.md).
 extension PlanningContext {
+    /// ppc64le's undefined `.TOC.`: the module loader sets it to the module's own TOC pointer
+    /// (module_64.c `dedotify()` keeps the name, `apply_relocate_add()` "First time we're called,
+    /// we can fix up .TOC."), so every part keeps it as it is; it is nobody's export.
+    func isLoaderProvided(_ symbol: Symbol) -> Bool {
+        livepatch.architecture == .ppc64le && symbol.sectionIndex == .undefined && symbol.name == ".TOC."
+    }
+
+    /// The profiling calls `restore_r2()` exempts from the nop rule (module_64.c
+    /// `is_mprofile_ftrace_call()`, `CONFIG_MPROFILE_KERNEL`): `-mprofile-kernel` emits
+    /// `mflr r0; bl _mcount` with no nop, and ftrace patches those sites itself.
+    static let profilingCalls: Set<String> = ["_mcount", "ftrace_caller", "ftrace_regs_caller"]
+
     /// Reports the ppc64le problems of `entry`, a relocation of `section` that `reference` says
     /// leaves its part. No-op on other architectures.
     mutating func checkPPC64Rules(_ entry: Relocation, in section: Section, reference: Reference) {
@@ -16,7 +28,7 @@ extension PlanningContext {
         if type.isTOCRelative {
             fail("ppc64-toc16-reference", location,
                  "'\(reference.symbol)' is reached with R_PPC64_\(type), an offset from the TOC; the loader computes it against the loading module's own TOC (module_64.c my_r2()) and does not range-check TOC16_HA/LO, so a symbol of another object would be silently wrong; declare '\(reference.symbol)' extern and not hidden so gcc reaches it through a .toc slot (R_PPC64_ADDR64)")
-        } else if type.isStubbedCall,
+        } else if type.isStubbedCall, !Self.profilingCalls.contains(reference.symbol),
                   livepatch.callsWithoutNop.contains(Location(section: section.index, offset: entry.offset)) {
             fail("ppc64-call-without-nop", location,
                  "the call to '\(reference.symbol)' has no nop after its 'bl' (gcc leaves none after a call to a function of the same unit); a call into another module goes through a .stubs trampoline and the loader must turn that nop into 'ld r2,24(r1)' (module_64.c restore_r2(): \"Expected nop after call\"); define '\(reference.symbol)' in another file (an extern call), or keep the caller and '\(reference.symbol)' in one part")

@@ -118,8 +118,7 @@ struct PlanningContext {
                     account.infrastructure += 1
                     continue
                 case .addressTable:
-                    carriers = addressTable.users(of: table.targetIndex, offset: entry.offset)
-                        .reduce(into: Set<Int>()) { $0.formUnion(ownership.partsCarrying(section: $1)) }
+                    carriers = addressTable.parts(using: table.targetIndex, offset: entry.offset, ownership: ownership)
                     if carriers.isEmpty { account.unreachable += 1; continue }
                 }
                 var reported = false

@@ -20,6 +20,7 @@ extension PlanningContext {
         }
 
         if symbol.sectionIndex == .undefined {
+            if isLoaderProvided(symbol) { return nil }
             let function = livepatch.symbolCovering(Location(section: section.index, offset: entry.offset))?.name
             return classifyExternal(symbol.name, section: section, offset: entry.offset, location: location,
                                     object: object, module: partName, function: function, make: make)

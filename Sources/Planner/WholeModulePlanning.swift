@@ -44,8 +44,7 @@ extension PlanningContext {
                     account.infrastructure += 1
                     continue
                 case .addressTable:
-                    contexts = addressTable.users(of: table.targetIndex, offset: entry.offset)
-                        .reduce(into: Set<Int>()) { $0.formUnion(ownership.partsCarrying(section: $1)) }.sorted()
+                    contexts = addressTable.parts(using: table.targetIndex, offset: entry.offset, ownership: ownership).sorted()
                 }
                 if let reference = classifyWholeSite(entry, in: section, table: table.section.name, contexts: contexts,
                                                      partName: patchName) {
@@ -85,6 +84,7 @@ extension PlanningContext {
         guard entry.symbolIndex > 0, entry.symbolIndex < livepatch.symbols.count else { return nil }
         let symbol = livepatch.symbols[entry.symbolIndex]
         guard symbol.sectionIndex == .undefined || symbol.sectionIndex == .livepatch else { return nil }
+        if isLoaderProvided(symbol) { return nil }
         let site = livepatch.describe(Location(section: section.index, offset: entry.offset))
         let location = "\(section.name)+0x\(String(entry.offset, radix: 16))"
         func make(_ name: String, _ category: Category, owner: String?, sympos: Int?, action: String,

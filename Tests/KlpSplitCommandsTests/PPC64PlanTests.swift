@@ -1,0 +1,71 @@
+import Foundation
+import Planner
+import Testing
+import TestSupport
+@testable import KlpSplitCommands
+
+/// ppc64le livepatches built against the lab kernel (Fixtures/ppc64le/build.sh), planned against
+/// that kernel's trimmed world (Fixtures/ppc64le/world: System.map, Module.symvers, fat + vfat).
+@Suite("ppc64le plans")
+struct PPC64PlanTests {
+    static let world = Repository.path("Fixtures/ppc64le/world")
+    static let release = "6.12.118-klplab"
+
+    static func plan(_ fixture: String) throws -> Plan {
+        let options = try KernelWorldOptions.parse(worldArguments)
+        return try PlanCommand.makePlan(livepatch: Repository.path("Fixtures/ppc64le/modules/\(fixture).ko"), world: options)
+    }
+
+    @Test("the two-object ppc64le patch (vmlinux + vfat, a fat export) plans without errors and matches its golden file")
+    func splitPlan() throws {
+        let plan = try Self.plan("lp_ppc_split")
+        #expect(plan.diagnostics.filter { $0.severity == .error }.isEmpty, "\(plan.diagnostics.map(\.rendered))")
+        try Golden.check(PlanTextRenderer.render(plan), against: "ppc64le/lp_ppc_split.txt")
+    }
+
+    @Test("each ppc64le rule fixture is refused with its rule", arguments: [
+        ("lp_ppc_nonop", "ppc64-call-without-nop"),
+        ("lp_ppc_toc16", "ppc64-toc16-reference"),
+    ])
+    func ruleFixtures(fixture: String, rule: String) throws {
+        let plan = try Self.plan(fixture)
+        let errors = plan.diagnostics.filter { $0.severity == .error }
+        #expect(errors.map(\.id).contains(rule), "\(errors.map(\.rendered))")
+        try Golden.check(errors.map(\.rendered).joined(separator: "\n") + "\n", against: "ppc64le/\(fixture).errors")
+    }
+
+    static var worldArguments: [String] {
+        ["-b", world, "--system-map", "\(world)/boot/System.map-\(release)"]
+    }
+
+    @Test("check reads a ppc64le livepatch: the loader-set .TOC. is no finding, the unconverted vfat and fat references are")
+    func checkReadsPPC64() throws {
+        let result = try runProcess(Repository.executable,
+                                    ["check", Repository.path("Fixtures/ppc64le/modules/lp_ppc_split.ko")] + Self.worldArguments)
+        #expect(result.status == 2)
+        #expect(!result.stdout.contains(".TOC.") && !result.stderr.contains(".TOC."))
+        #expect((result.stdout + result.stderr).contains("vfat_fill_super"))
+        #expect((result.stdout + result.stderr).contains("fat_fill_super"))
+    }
+
+    @Test("build and convert refuse ppc64le with one line and write nothing", arguments: ["build", "convert"])
+    func writersRefuse(command: String) throws {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("klp-split-ppc64le-\(command)-\(getpid())").path
+        let result = try runProcess(Repository.executable,
+                                    [command, Repository.path("Fixtures/ppc64le/modules/lp_ppc_split.ko")] + Self.worldArguments + ["-o", output])
+        #expect(result.status == 1)
+        #expect(result.stderr == "lp_ppc_split.ko: error: 'klp-split \(command)' does not write ppc64le modules yet (their .toc slots, .stubs and .TOC. are not split per part); 'klp-split plan' and 'klp-split check' read them\n")
+        #expect(!FileManager.default.fileExists(atPath: output))
+    }
+
+    @Test("symbols lists the ppc64le world: vmlinux from System.map, then fat and vfat")
+    func symbolsWorld() throws {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("klp-split-ppc64le-symbols-\(getpid()).klp").path
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let result = try runProcess(Repository.executable, ["symbols"] + Self.worldArguments + ["-o", output])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n")
+        #expect(lines.filter { $0.hasPrefix("*") } == ["*vmlinux", "*fat", "*vfat"])
+        #expect(lines.contains("vfat_fill_super"))
+    }
+}
