@@ -5,7 +5,8 @@
 # the named ones) with gcc-powerpc64le-linux-gnu against the lab kernel's build tree
 # (/work/shared/kernel-lab/ppc64le/build.sh: a pseries 6.12.118 kernel with
 # CONFIG_LIVEPATCH, KVER 6.12.118-klplab) into Fixtures/ppc64le/modules/, and writes
-# the trimmed world of that kernel into Fixtures/ppc64le/world/:
+# the trimmed world of that kernel into Fixtures/ppc64le/world/, and the check fixtures into
+# Fixtures/ppc64le/check/ (below):
 #
 #   boot/System.map-$KVER                            the build tree's System.map
 #   usr/src/linux-headers-$KVER/Module.symvers       the build tree's Module.symvers
@@ -57,6 +58,17 @@ for n in "${names[@]}"; do
 	cp "$TMP/$n/$n.ko" "$OUT/$n.ko"
 	say "$n: -> modules/$n.ko ($(stat -c %s "$OUT/$n.ko") bytes)"
 done
+
+# check fixtures: klp relocations made by the lab's klp-mini-convert.py (a lab-only klp-convert;
+# klp-split does not write ppc64le yet), each breaking one ppc64le check rule.
+CONVERT=${KLAB_TOOLS:-/work/shared/kernel-lab/ppc64le/tools}/klp-mini-convert.py
+if [ -f "$OUT/lp_ppc_toc16.ko" ] && [ -f "$OUT/lp_ppc_split.ko" ]; then
+	mkdir -p "$FIX/check"
+	python3 "$CONVERT" "$OUT/lp_ppc_toc16.ko" "$FIX/check/ppc64-toc16-klp-rela.ko" vfat vfat_fs_type vfat_fill_super
+	python3 "$CONVERT" "$OUT/lp_ppc_split.ko" "$FIX/check/ppc64-stubs-reload.ko" vfat vfat_fill_super
+	python3 "$FIX/nop-breaker.py" "$FIX/check/ppc64-stubs-reload.ko" "$FIX/check/ppc64-klp-call-without-nop.ko"
+	say "check fixtures -> check/"
+fi
 
 say "world of $KVER -> world/"
 rm -rf "$WORLD"

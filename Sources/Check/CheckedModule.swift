@@ -34,6 +34,8 @@ package struct CheckedModule: Sendable {
     package var structGaps: [KlpPointerGap] = []
     /// The processor and ABI the module is built for (`ELFFile.architecture`).
     package var architecture: Architecture = .x86_64
+    /// ppc64le: the `bl` calls with no nop after them (`PPC64CallSites`); empty on x86-64.
+    package var callsWithoutNop: Set<Location> = []
 
     package init(file: String, sections: [Section], symbols: [Symbol], relocationSections: [RelocationSection],
                  modinfo: ModuleInfo, versions: [ModuleVersion], thisModuleName: String?,
@@ -111,6 +113,11 @@ package struct CheckedModule: Sendable {
                                        relocationSections: relocationSections, modinfo: modinfo, versions: versions,
                                        thisModuleName: thisModuleName, patch: patch, patchProblem: patchProblem)
             module.architecture = elf.architecture
+            if elf.architecture == .ppc64le {
+                module.callsWithoutNop = try PPC64CallSites.callsWithoutNop(relocationSections: relocationSections) {
+                    try elf.contents(of: elf.sections[$0])
+                }
+            }
             module.structGaps = audit.gaps
             module.extendedVersionSymbols = extendedSymbols
             return module

@@ -8,6 +8,7 @@ package enum Checker {
             SymbolRules.check(module, world: world, into: &findings)
             DependencyRules.check(module, world: world, all: modules, into: &findings)
             HazardRules.check(module, target: world.target, into: &findings)
+            PPC64Rules.check(module, into: &findings)
             ProvenanceRules.check(module, world: world, into: &findings)
         }
         SetRules.check(modules, world: world, into: &findings)

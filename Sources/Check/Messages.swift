@@ -192,6 +192,18 @@ enum Messages {
         "the target is x86 Linux \(version) (before 6.3, no clear_relocate_add()), and this module has klp relocations for \(modules.joined(separator: ", ")); reloading such a module while this livepatch is loaded fails with \"Skipping invalid relocation target, existing value is nonzero\". Remove the livepatch before the module, as the modprobe.d policy of 'klp-split build' does"
     }
 
+    static func ppc64TOC16(type: String, symbol: String) -> String {
+        "\(type) against '\(symbol)' in a klp relocation section: the ppc64 loader computes it against this module's own TOC (module_64.c my_r2()) and does not range-check TOC16_HA/LO, so the address is silently wrong; reach '\(symbol)' through a .toc slot (R_PPC64_ADDR64): declare it extern and not hidden, and rebuild"
+    }
+
+    static func ppc64CallWithoutNop(symbol: String) -> String {
+        "the 'bl' to '\(symbol)' has no nop after it; the ppc64 loader sends a klp call through a .stubs trampoline and turns that nop into 'ld r2,24(r1)', else the load fails with \"Expected nop after call\" (ENOEXEC); call '\(symbol)' from code where it is an extern function (gcc then emits the nop)"
+    }
+
+    static func ppc64StubsReload(modules: [String]) -> String {
+        "this module has klp calls into \(modules.joined(separator: ", ")); on ppc64 .stubs is sized once at load and each new address of a reloaded target takes a new stub (no clear_relocate_add()), so after a few reloads at new addresses the patch fails to initialize for it (stub_for_addr warning); reload the livepatch with the module, or keep the module loaded"
+    }
+
     static func partParameters(_ names: [String]) -> String {
         "non-main part has module parameters (\(names.joined(separator: ", "))); they exist once per part and only while that part is loaded, so keep parameters in the main part"
     }

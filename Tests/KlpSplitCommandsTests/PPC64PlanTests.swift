@@ -68,4 +68,31 @@ struct PPC64PlanTests {
         #expect(lines.filter { $0.hasPrefix("*") } == ["*vmlinux", "*fat", "*vfat"])
         #expect(lines.contains("vfat_fill_super"))
     }
+
+    @Test("each ppc64le check fixture (klp relocations by the lab's klp-mini-convert.py) breaks its rule", arguments: [
+        ("ppc64-toc16-klp-rela", "error"),
+        ("ppc64-klp-call-without-nop", "error"),
+        ("ppc64-stubs-reload", "warning"),
+    ])
+    func checkFixtures(rule: String, severity: String) throws {
+        let result = try runProcess(Repository.executable,
+                                    ["check", Repository.path("Fixtures/ppc64le/check/\(rule).ko"), "--format", "json"] + Self.worldArguments)
+        #expect(result.status == 2)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let findings = try #require(report["findings"] as? [[String: Any]])
+        let mine = findings.filter { $0["id"] as? String == rule }
+        #expect(!mine.isEmpty, "\(result.stdout)")
+        #expect(mine.allSatisfy { $0["severity"] as? String == severity })
+    }
+
+    @Test("the ppc64le rules stay quiet where they do not apply: the nop fixture's source has its nop, and no x86 rule fires on ppc64le")
+    func checkRulesAreSpecific() throws {
+        let result = try runProcess(Repository.executable,
+                                    ["check", Repository.path("Fixtures/ppc64le/check/ppc64-stubs-reload.ko"), "--format", "json"] + Self.worldArguments)
+        let ids = Set(result.stdout.split(separator: "\n").compactMap { line -> String? in
+            guard let range = line.range(of: "\"id\" : \"") else { return nil }
+            return String(line[range.upperBound...].prefix { $0 != "\"" })
+        })
+        #expect(ids == ["implicit-dependency", "ppc64-stubs-reload"], "\(result.stdout)")
+    }
 }
