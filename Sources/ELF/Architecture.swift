@@ -17,12 +17,13 @@ package enum Architecture: Sendable, Hashable, CustomStringConvertible {
     /// apart by `_CALL_ELF == 2`).
     package static let ppc64ABIMask: UInt32 = 0x3
 
-    /// The architecture of an ELF header, or nil when klp-split does not read it. A ppc64 file with
-    /// ABI bits 0 (no ABI stated, as some assemblers leave it) is taken as ELFv2 when little-endian.
+    /// The architecture of an ELF header, or nil when klp-split does not read it. A ppc64 module
+    /// must state ELFv2 (ABI bits 2): an ELFv2 kernel loads nothing else (module_64.c
+    /// `module_elf_check_arch()`: `abi_level == 2` under `CONFIG_PPC64_ELF_ABI_V2`).
     package init?(machine: UInt16, flags: UInt32) {
         switch machine {
         case Self.machineX86_64: self = .x86_64
-        case Self.machinePPC64 where flags & Self.ppc64ABIMask != 1: self = .ppc64le
+        case Self.machinePPC64 where flags & Self.ppc64ABIMask == 2: self = .ppc64le
         default: return nil
         }
     }
@@ -54,7 +55,7 @@ package enum Architecture: Sendable, Hashable, CustomStringConvertible {
     /// What a refused header is, for `ELFError.unsupported`.
     package static func refusal(machine: UInt16, flags: UInt32) -> String {
         if machine == machinePPC64 {
-            return "machine \(machine) (EM_PPC64) with e_flags 0x\(String(flags, radix: 16)) is ELFv1 (function descriptors), which klp-split does not read"
+            return "machine \(machine) (EM_PPC64) with e_flags 0x\(String(flags, radix: 16)) is not ELFv2 (ABI level \(flags & ppc64ABIMask), not 2), which klp-split and an ELFv2 kernel do not read"
         }
         return "machine \(machine) is neither x86-64 (EM_X86_64) nor ppc64le (EM_PPC64, ELFv2)"
     }

@@ -4,11 +4,11 @@ import Testing
 /// The architecture layer: which headers klp-split reads, and the relocation facts per architecture.
 @Suite("Architecture")
 struct ArchitectureTests {
-    @Test("e_machine and e_flags tell x86-64 and ppc64le (ELFv2) apart; ELFv1 and other machines are refused",
+    @Test("e_machine and e_flags tell x86-64 and ppc64le (ELFv2) apart; other ABI levels and machines are refused",
           arguments: [
               (UInt16(62), UInt32(0), Architecture?.some(.x86_64)),
               (21, 2, .ppc64le),
-              (21, 0, .ppc64le),
+              (21, 0, nil),
               (21, 1, nil),
               (183, 0, nil),
               (3, 0, nil),
@@ -23,7 +23,7 @@ struct ArchitectureTests {
         #expect(Architecture.refusal(machine: 183, flags: 0)
                 == "machine 183 is neither x86-64 (EM_X86_64) nor ppc64le (EM_PPC64, ELFv2)")
         #expect(Architecture.refusal(machine: 21, flags: 1)
-                == "machine 21 (EM_PPC64) with e_flags 0x1 is ELFv1 (function descriptors), which klp-split does not read")
+                == "machine 21 (EM_PPC64) with e_flags 0x1 is not ELFv2 (ABI level 1, not 2), which klp-split and an ELFv2 kernel do not read")
     }
 
     /// The table that lived in ReferenceClassifier before the layer: PC32 2, PLT32 4, GOTPCREL 9,
