@@ -29,8 +29,10 @@ import KernelWorld
 /// - `__ftr_fixup`, `__mmu_ftr_fixup`, `__fw_ftr_fixup`, `__lwsync_fixup`: arch/powerpc/lib/feature-fixups.c
 ///   `struct fixup_entry` (six longs, arch/powerpc/include/asm/feature-fixups.h `FTR_ENTRY_LONG`
 ///   `.8byte` on PPC64): 48, applied by arch/powerpc/kernel/module.c `module_finalize()`;
-/// - `__lwsync_fixup`, `__spec_barrier_fixup`: one `long` offset per site (`MAKE_LWSYNC_SECTION_ENTRY`
-///   `FTR_ENTRY_OFFSET`, `.8byte` on PPC64; `do_lwsync_fixups()` walks `long *`): 8;
+/// - `__lwsync_fixup`, `__barrier_nospec_fixup`: one `long` offset per site (`MAKE_LWSYNC_SECTION_ENTRY`,
+///   `NOSPEC_BARRIER_FIXUP_SECTION`: `FTR_ENTRY_OFFSET`, `.8byte` on PPC64; `do_lwsync_fixups()` and
+///   `do_barrier_nospec_fixups_range()` walk `long *`): 8. fat.ko of the lab kernel has a
+///   `__barrier_nospec_fixup` (module.c `module_finalize()` looks for `__spec_barrier_fixup`);
 /// - `__mcount_loc`, `__patchable_function_entries`: one pointer each (8).
 package enum SpecialSectionTable {
     /// The table for a livepatch of `architecture` built for `version` (the earliest known
@@ -60,6 +62,6 @@ package enum SpecialSectionTable {
     /// ppc64le (ELFv2), v6.12; the only ppc64le kernel proven so far.
     static let ppc64le: [String: UInt64] = [
         "__bug_table": 12, "__ex_table": 8, "__jump_table": 16, "__ftr_fixup": 48, "__mmu_ftr_fixup": 48,
-        "__fw_ftr_fixup": 48, "__lwsync_fixup": 8, "__spec_barrier_fixup": 8, "__mcount_loc": 8, "__patchable_function_entries": 8,
+        "__fw_ftr_fixup": 48, "__lwsync_fixup": 8, "__barrier_nospec_fixup": 8, "__mcount_loc": 8, "__patchable_function_entries": 8,
     ]
 }
