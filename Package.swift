@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "Convert", dependencies: ["ELF", "Planner", "ModuleCrypto"], exclude: ["README.md"]),
         .target(name: "Check", dependencies: ["ELF", "KernelWorld", "Livepatch", "Planner"], exclude: ["README.md"]),
         .target(name: "KlpSplitCommands", dependencies: [
-            "ELF", "KernelWorld", "Livepatch", "Planner", "Convert", "Check", "CMalloc",
+            "ELF", "KernelWorld", "Livepatch", "Planner", "Convert", "Check", "CMalloc", "ModuleCrypto",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], exclude: ["README.md"]),
         .executableTarget(name: "klp-split", dependencies: ["KlpSplitCommands"], exclude: ["README.md"]),

@@ -3,6 +3,7 @@ import Convert
 import ELF
 import KernelWorld
 import Livepatch
+import ModuleCrypto
 import Planner
 
 /// `klp-split build`: one loadable livepatch module per part, plus the load policy.
@@ -35,17 +36,23 @@ struct BuildCommand: ParsableCommand {
     @Flag(name: [.customShort("n"), .customLong("dry-run")], help: "Build everything in memory, write nothing.")
     var dryRun = false
 
+    @OptionGroup(title: "Signing")
+    var signing: SigningOptions
+
     func run() throws {
         let module: LivepatchModule
         var input: PlanInput
         let image: ELFImage
         let moduleBytes: [UInt8]
+        let signer: ModuleSigner?
         do {
+            signer = try signing.signer(world: world)
             module = try PlanCommand.readLivepatch(livepatch)
             input = try KernelWorldLoader(options: world).load(for: module, sympos: positions.choices)
             let elf = try ELFFile(path: livepatch)
             image = try ELFImage(reading: elf)
             moduleBytes = try elf.moduleBytes()
+            SignedInput.note(elf.signature, file: module.file, signing: signer != nil)
             input.annotations = try KlpConvertAnnotations.read(elf: elf, image: image, file: module.file)
             input.translationUnits = LivepatchUnits.read(elf: elf)
         } catch {
@@ -81,12 +88,13 @@ struct BuildCommand: ParsableCommand {
             return
         }
         do {
-            try OutputDirectory(path: output, inputs: [livepatch]).write(files)
+            try OutputDirectory(path: output, inputs: [livepatch],
+                                moduleTrailer: signer.map { signer in { SigningOptions.trailer(signer, file: $0) } }).write(files)
         } catch {
             Terminal.error("\(error)")
             throw ExitCode(1)
         }
-        Terminal.output(summary(plan: plan, parts: parts))
+        Terminal.output(summary(plan: plan, parts: parts) + (signer.map(SignedInput.summary) ?? ""))
     }
 
     private func summary(plan: Plan, parts: [SplitBuilder.PartModule]) -> String {
