@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "Livepatch", dependencies: ["ELF", "KernelWorld"], exclude: ["README.md"]),
         .target(name: "Planner", dependencies: ["KernelWorld", "Livepatch"], exclude: ["README.md"]),
         .target(name: "Convert", dependencies: ["ELF", "Planner", "ModuleCrypto"], exclude: ["README.md"]),
-        .target(name: "Check", dependencies: ["ELF", "KernelWorld", "Livepatch", "Planner"], exclude: ["README.md"]),
+        .target(name: "Check", dependencies: ["ELF", "KernelWorld", "Livepatch", "Planner", "ModuleCrypto"], exclude: ["README.md"]),
         .target(name: "KlpSplitCommands", dependencies: [
             "ELF", "KernelWorld", "Livepatch", "Planner", "Convert", "Check", "CMalloc", "ModuleCrypto",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

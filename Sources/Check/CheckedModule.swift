@@ -32,6 +32,8 @@ package struct CheckedModule: Sendable {
     package let patchProblem: String?
     /// Pointers of the klp structs that no relocation fills in (`KlpStructAudit`).
     package var structGaps: [KlpPointerGap] = []
+    /// The appended module signature, if any.
+    package var signature: SignatureState = .unsigned
 
     package init(file: String, sections: [Section], symbols: [Symbol], relocationSections: [RelocationSection],
                  modinfo: ModuleInfo, versions: [ModuleVersion], thisModuleName: String?,
@@ -110,6 +112,7 @@ package struct CheckedModule: Sendable {
                                        thisModuleName: thisModuleName, patch: patch, patchProblem: patchProblem)
             module.structGaps = audit.gaps
             module.extendedVersionSymbols = extendedSymbols
+            module.signature = try SignatureState.read(elf)
             return module
         } catch let error as CheckError {
             throw error

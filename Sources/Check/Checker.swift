@@ -1,6 +1,7 @@
 /// Runs every rule over the modules given and the set they form. Pure: no file I/O.
 package enum Checker {
-    package static func check(_ modules: [CheckedModule], world: CheckWorld) -> CheckReport {
+    /// - Parameter requireSignature: an unsigned module is an error (`signature-required`).
+    package static func check(_ modules: [CheckedModule], world: CheckWorld, requireSignature: Bool = false) -> CheckReport {
         var findings = FindingList()
         for module in modules {
             ModuleFormatRules.check(module, into: &findings)
@@ -9,6 +10,7 @@ package enum Checker {
             DependencyRules.check(module, world: world, all: modules, into: &findings)
             HazardRules.check(module, target: world.target, into: &findings)
             ProvenanceRules.check(module, world: world, into: &findings)
+            SignatureRules.check(module, requireSignature: requireSignature, into: &findings)
         }
         SetRules.check(modules, world: world, into: &findings)
         ProvenanceRules.checkSet(modules, into: &findings)

@@ -22,6 +22,16 @@ enum Messages {
         return "\(member) \(what); it must point to \(gap.needs); the tool that wrote this module dropped the relocation: rebuild the module (if its klp structs share .data with other data, with KCFLAGS=-fdata-sections)"
     }
 
+    // MARK: Signatures
+
+    static func malformedSignature(_ reason: String) -> String {
+        "the module ends in the signature magic but \(reason); the kernel refuses it even without module.sig_enforce (\"Bad message\"): strip the trailer (objcopy, or rebuild) and sign it again with 'klp-split build --sign-key' or scripts/sign-file"
+    }
+
+    static func unsigned() -> String {
+        "the module is not signed; with module.sig_enforce=1 or under Secure Boot the kernel refuses it (\"Loading of unsigned module is rejected\"): build it with --sign-key KEY --sign-cert CERT, or sign it with the kernel's scripts/sign-file"
+    }
+
     // MARK: Provenance
 
     static func targetBuild(object: String, recorded: ModuleBuild, actual: ModuleBuild) -> String {

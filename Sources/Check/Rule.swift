@@ -156,6 +156,20 @@ package struct Rule: Sendable, Hashable {
     package static let partParameters = Rule(id: "part-parameters", severity: .warning,
         summary: "non-main parts have no module parameters")
 
+    // MARK: Signatures
+
+    /// kernel/module/signing.c `module_sig_check()`: a module that ends in the signature magic but
+    /// whose trailer or PKCS#7 the kernel cannot parse is refused even when signatures are not
+    /// required ("All other errors are fatal, including lack of memory, unparseable signatures,
+    /// and signature check failures -- even if signatures aren't required"; insmod reports
+    /// "Bad message", -EBADMSG, from `mod_check_sig()` or `pkcs7_parse_message()`).
+    package static let malformedSignature = Rule(id: "malformed-signature", severity: .error,
+        summary: "a module that ends in `~Module signature appended~` has a trailer and a PKCS#7 signature the kernel can parse")
+    /// With `--require-signature`: under `module.sig_enforce=1` (or Secure Boot lockdown)
+    /// `module_sig_check()` refuses an unsigned module ("Loading of unsigned module is rejected").
+    package static let signatureRequired = Rule(id: "signature-required", severity: .error,
+        summary: "with --require-signature, every module is signed")
+
     /// Every rule, in the order of the documentation.
     package static let all: [Rule] = [
         modinfoLivepatch, moduleNameMismatch, klpRelaName, klpSymName, klpRelaSection,
@@ -164,6 +178,6 @@ package struct Rule: Sendable, Hashable {
         klpSymbolMissing, klpSymbolAmbiguous, klpSymbolPosition, klpCRC, patchedFunction, noSymbolOrder,
         implicitDependency, unexportedSymbol, restrictedExport, unknownExport,
         interPartDependency, dependencyCycle, duplicateFunction, duplicateExport, mixedBuild, targetBuild, multipleReplace, unreadablePatch,
-        moduleReloadHazard, partParameters,
+        moduleReloadHazard, partParameters, malformedSignature, signatureRequired,
     ]
 }

@@ -31,11 +31,14 @@ struct CheckCommand: ParsableCommand {
     @OptionGroup(title: "Kernel world")
     var world: KernelWorldOptions
 
-    @Option(help: "Output format: text (one finding per line) or json (schemaVersion 1).")
+    @Option(help: "Output format: text (one finding per line) or json (schemaVersion 2).")
     var format: Format = .text
 
     @Flag(help: "Fail (exit 2) on warnings too.")
     var strict = false
+
+    @Flag(name: .customLong("require-signature"), help: "Make an unsigned module an error (rule signature-required), as module.sig_enforce=1 or Secure Boot does.")
+    var requireSignature = false
 
     @OptionGroup(title: "Output")
     var colour: ColorOptions
@@ -63,7 +66,7 @@ struct CheckCommand: ParsableCommand {
             Terminal.error("\(error)")
             throw ExitCode(1)
         }
-        let report = Checker.check(checked, world: worldFacts)
+        let report = Checker.check(checked, world: worldFacts, requireSignature: requireSignature)
         var policyMismatch = false
         if let target = worldFacts.target, let hazard = target.hasReloadHazard {
             for (file, policy) in policies where policy.reloadHazard != hazard {
