@@ -13,7 +13,8 @@
 #   4. the kernel acceptance harness, on every kernel of harness/lib/kernels.sh (6.1.0-56-amd64 and
 #      6.12.118+deb12-amd64; KLP_SPLIT_KERNELS selects): harness/setup.sh (qemu, busybox, the Debian
 #      kernels into ${KLP_SPLIT_CACHE:-~/.cache/klp-split}); per kernel, 'klp-split build' of the
-#      multi-object fixture lp_split (and lp_klpbuild) and 'klp-split convert' of lp_twofiles and
+#      multi-object fixture lp_split (and lp_klpbuild; lp_split again signed with the TEST-ONLY key
+#      of Fixtures/signing, into <tmp>/<KVER>/signed/) and 'klp-split convert' of lp_twofiles and
 #      lp_cdrom from that kernel's fixtures (Fixtures/modules, Fixtures/modules-6.12) against its
 #      world (Fixtures/world, Fixtures/world-6.12) into <tmp>/<KVER>/, then 'klp-split check' of
 #      what they wrote; harness/run.sh boots each real kernel under qemu TCG and checks every
@@ -100,6 +101,9 @@ klp_split_steps() {
 	step "[$kver] klp-split build and check $fixtures/lp_exports.ko (C and D between parts)" \
 		sh -c '"$1" build "$2" -b "$3" -o "$4/exports" && "$1" check "$4"/exports/*.ko -b "$3"' \
 		sh "$klp_split" "$fixtures/lp_exports.ko" "$world" "$out"
+	step "[$kver] klp-split build --sign-key (TEST-ONLY key) $fixtures/lp_split.ko and check --require-signature" \
+		sh -c '"$1" build "$2" -b "$3" --sympos ucode_path=2 -o "$4/signed" --sign-key Fixtures/signing/TEST-ONLY-signing-key.pem --sign-cert Fixtures/signing/TEST-ONLY-signing-cert.pem && "$1" check "$4"/signed/*.ko -b "$3" --require-signature' \
+		sh "$klp_split" "$fixtures/lp_split.ko" "$world" "$out"
 	# the release gate, on what build and convert wrote (a missing part fails here too)
 	step "[$kver] klp-split check $out/lp_twofiles.ko" "$klp_split" check "$out"/lp_twofiles.ko -b "$world"
 	step "[$kver] klp-split check $out/lp_cdrom.ko" "$klp_split" check "$out"/lp_cdrom.ko -b "$world"
