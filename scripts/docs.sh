@@ -6,7 +6,8 @@
 #      `klp-split --experimental-dump-help` (the argument parser itself);
 #   2. every command of docs/tutorial.md prints what the page shows, and the committed
 #      docs/tutorial/lp_split.svg is what `plan --format svg` draws (scripts/tutorial.py);
-#   3. the JSON of plan and check (goldens, every fixture) validates against docs/schema/*.v1.schema.json;
+#   3. the JSON of plan and check (goldens, every fixture, signed/malformed/unsigned modules)
+#      validates against docs/schema (plan.v1, check.v2);
 #   4. `make install PREFIX=<temp>` builds the release binary, generates the man page with
 #      swift-argument-parser's generate-manual plugin and the bash/zsh/fish completions, and installs
 #      them; the completions must parse (bash -n, zsh -n, fish -n when installed);

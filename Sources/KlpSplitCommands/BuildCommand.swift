@@ -14,7 +14,8 @@ struct BuildCommand: ParsableCommand {
         discussion: """
             Writes OUTDIR/<part>.ko for every part (<patch> for vmlinux, <patch>__<module> for each \
             module), OUTDIR/<patch>.conf (modprobe.d rules: on-demand loading and safe removal) and \
-            OUTDIR/load-order (eager loading). Nothing is written when anything fails. Exit status: \
+            OUTDIR/load-order (eager loading). With --sign-key and --sign-cert every module is signed as \
+            kbuild's scripts/sign-file signs it. Nothing is written when anything fails. Exit status: \
             0 ok, 1 an input cannot be read or a module cannot be built, 2 the plan has errors, 64 usage.
             """)
 

@@ -12,7 +12,8 @@ struct CheckCommand: ParsableCommand {
             Checks every module given (built by klp-split, kpatch-build, klp-build or by hand) and the \
             set they form: the livepatch ELF format, the kernel's relocation rules, every klp symbol \
             against the target kernel, implicit module dependencies, the dependencies between parts, \
-            and load hazards. One line per finding, `file: section-or-symbol: severity: message`, \
+            and load hazards. One line per module with its signature (unsigned, signed by whom with which key \
+            and hash, or malformed), then one line per finding, `file: section-or-symbol: severity: message`, \
             then a summary. A .conf file given is read as the modprobe.d policy `klp-split build` \
             wrote, and refused unless it is, line for line, what build writes (its commands run as \
             root). Exit status: 0 clean (warnings allowed unless --strict), 2 when errors (or, with \
