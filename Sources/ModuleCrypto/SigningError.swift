@@ -31,16 +31,17 @@ package struct SigningError: Error, Sendable, Equatable, CustomStringConvertible
         SigningError("libcrypto could not sign \(file) (\(step): \(openSSLErrors())); no module written")
     }
 
-    /// The reason libcrypto's error queue gives, and the queue emptied; "unknown error" when empty.
+    /// The last (most specific) reason in libcrypto's error queue, as `library: reason`
+    /// (`PEM routines: no start line`), and the queue emptied; "unknown error" when empty.
     static func openSSLErrors() -> String {
-        var reasons: [String] = []
+        var last = "unknown error"
         while true {
             let code = ERR_get_error()
             if code == 0 { break }
-            var buffer = [CChar](repeating: 0, count: 256)
-            ERR_error_string_n(code, &buffer, buffer.count)
-            reasons.append(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            let library = ERR_lib_error_string(code).map { String(cString: $0) }
+            let reason = ERR_reason_error_string(code).map { String(cString: $0) } ?? "error \(code)"
+            last = library.map { "\($0): \(reason)" } ?? reason
         }
-        return reasons.isEmpty ? "unknown error" : reasons.joined(separator: "; ")
+        return last
     }
 }

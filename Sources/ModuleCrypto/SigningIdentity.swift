@@ -30,6 +30,9 @@ package final class SigningIdentity: @unchecked Sendable {
             -1 // no pass phrase is asked for, so an encrypted key fails to read
         }, nil) }) else {
             let detail = SigningError.openSSLErrors()
+            if keyBytes.count < 1 << 16, String(decoding: keyBytes, as: UTF8.self).contains("ENCRYPTED") {
+                throw .unreadableKey(keyPath, "the key is encrypted and klp-split asks for no pass phrase; decrypt it into a private file with 'openssl pkey'")
+            }
             throw .unreadableKey(keyPath, "not an unencrypted PEM private key: \(detail)")
         }
         let isDER = certificateBytes.count >= 2 && certificateBytes[0] == 0x30 && certificateBytes[1] == 0x82
