@@ -491,40 +491,44 @@ read_artifacts() {
 		{ echo "$(rel "$f"): at most ${#ART_TTYS[@]} artifacts" >&2; return 1; }
 }
 
+# read_words FILE: WORDS (the whitespace-separated words of FILE, '#' starts a comment, no
+# quoting) and WORD_LINES (the line number of each); nothing when FILE does not exist
+read_words() {
+	local raw n=0 words w
+	WORDS=() WORD_LINES=()
+	[ -f "$1" ] || return 0
+	while IFS= read -r raw || [ -n "$raw" ]; do
+		n=$((n + 1))
+		read -r -a words <<< "${raw%%#*}" || true
+		for w in ${words[@]+"${words[@]}"}; do WORDS+=("$w") WORD_LINES+=("$n"); done
+	done < "$1"
+}
+
 # read_qemu_args SCENARIO_DIR: QEMU_EXTRA_ARGS from the scenario's optional "qemu"
 # file: whitespace-separated words, '#' starts a comment, $VAR/${VAR} expanded, no
 # quoting (a word cannot contain spaces)
 read_qemu_args() {
-	local f=$1/qemu raw e n=0 words w
+	local f=$1/qemu i w
 	QEMU_EXTRA_ARGS=()
-	[ -f "$f" ] || return 0
-	while IFS= read -r raw || [ -n "$raw" ]; do
-		n=$((n + 1))
-		e=${raw%%#*}
-		read -r -a words <<< "$e" || true
-		for w in "${words[@]}"; do
-			w=$(expand_vars "$w") || { echo "$(rel "$f"):$n: cannot expand '$w'" >&2; return 1; }
-			QEMU_EXTRA_ARGS+=("$w")
-		done
-	done < "$f"
+	read_words "$f"
+	for i in "${!WORDS[@]}"; do
+		w=$(expand_vars "${WORDS[$i]}") || { echo "$(rel "$f"):${WORD_LINES[$i]}: cannot expand '${WORDS[$i]}'" >&2; return 1; }
+		QEMU_EXTRA_ARGS+=("$w")
+	done
 }
 
 # read_kernel_args SCENARIO_DIR: KERNEL_EXTRA_ARGS from the scenario's optional "cmdline"
 # file: whitespace-separated kernel parameters, '#' starts a comment; each word must be
 # [A-Za-z0-9_.,=-]+ (no quoting, no expansion)
 read_kernel_args() {
-	local f=$1/cmdline raw e n=0 words w
+	local f=$1/cmdline i
 	KERNEL_EXTRA_ARGS=""
-	[ -f "$f" ] || return 0
-	while IFS= read -r raw || [ -n "$raw" ]; do
-		n=$((n + 1))
-		e=${raw%%#*}
-		read -r -a words <<< "$e" || true
-		for w in "${words[@]}"; do
-			[[ $w =~ ^[A-Za-z0-9_.,=-]+$ ]] || { echo "$(rel "$f"):$n: '$w' is not a plain kernel parameter" >&2; return 1; }
-			KERNEL_EXTRA_ARGS+=" $w"
-		done
-	done < "$f"
+	read_words "$f"
+	for i in "${!WORDS[@]}"; do
+		[[ ${WORDS[$i]} =~ ^[A-Za-z0-9_.,=-]+$ ]] ||
+			{ echo "$(rel "$f"):${WORD_LINES[$i]}: '${WORDS[$i]}' is not a plain kernel parameter" >&2; return 1; }
+		KERNEL_EXTRA_ARGS+=" ${WORDS[$i]}"
+	done
 }
 
 # boot INITRD LOG ARTDIR: qemu TCG, PVH vmlinux; console -> LOG; sets QRC, BOOT_S
