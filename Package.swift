@@ -6,7 +6,7 @@
 //   CMalloc          glibc's <malloc.h> (mallopt), header only, for the command's heap policy
 //   CLZMA, CZstd, CZlib  liblzma, libzstd, zlib, through modulemaps
 //   CCrypto          OpenSSL's libcrypto, through a modulemap
-//   ModuleCrypto     digests (the only code that imports libcrypto)
+//   ModuleCrypto     digests and module signatures (the only code that imports libcrypto)
 //   Decompression    .ko.xz/.ko.zst/.ko.gz decompressed in memory (the only code that imports those)
 //   ELF              the only code that imports elfutils: sections, symbols, relocations, modinfo,
 //                    struct layouts from DWARF
