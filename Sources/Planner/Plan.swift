@@ -18,6 +18,8 @@ package struct Plan: Sendable, Codable, Equatable {
     /// For `build`: which parts carry each section of the input (content, duplicated and module
     /// plumbing), by section index. Not part of the JSON.
     package var carriers: [Int: Set<Int>] = [:]
+    /// For `build`: the sections split between parts (issue 19), by section index. Not part of the JSON.
+    package var pieces: [Int: PlanPieces] = [:]
     /// For `build`: the role of each section of the input, by section index. Not part of the JSON.
     package var roles: [SectionRole] = []
 
@@ -27,4 +29,14 @@ package struct Plan: Sendable, Codable, Equatable {
 
     package var errorCount: Int { diagnostics.filter { $0.severity == .error }.count }
     package var warningCount: Int { diagnostics.filter { $0.severity == .warning }.count }
+}
+
+/// A section split between parts (`SectionPieces`), as `build` needs it: each piece and the parts
+/// that keep it.
+package struct PlanPieces: Sendable, Equatable {
+    /// The entry size of a table split by entry (its kept entries are packed); nil for a section
+    /// split by symbol (its layout stays; only its relocations follow the pieces).
+    package let entrySize: UInt64?
+    package let ranges: [Range<UInt64>]
+    package let carriers: [Set<Int>]
 }
