@@ -99,6 +99,9 @@ klp_split_steps() {
 	step "[$kver] klp-split build and check $fixtures/lp_exports.ko (C and D between parts)" \
 		sh -c '"$1" build "$2" -b "$3" -o "$4/exports" && "$1" check "$4"/exports/*.ko -b "$3"' \
 		sh "$klp_split" "$fixtures/lp_exports.ko" "$world" "$out"
+	step "[$kver] klp-split build and check $fixtures/lp_idioms.ko (everyday idioms in two parts, issue 19)" \
+		sh -c '"$1" build "$2" -b "$3" -o "$4/idioms" && "$1" check "$4"/idioms/*.ko -b "$3"' \
+		sh "$klp_split" "$fixtures/lp_idioms.ko" "$world" "$out"
 	# the release gate, on what build and convert wrote (a missing part fails here too)
 	step "[$kver] klp-split check $out/lp_twofiles.ko" "$klp_split" check "$out"/lp_twofiles.ko -b "$world"
 	step "[$kver] klp-split check $out/lp_cdrom.ko" "$klp_split" check "$out"/lp_cdrom.ko -b "$world"

@@ -6,17 +6,20 @@
  *   vmlinux  cmdline_proc_show  -> livepatch_idioms_cmdline_proc_show
  *   cdrom    cdrom_sysctl_info  -> livepatch_idioms_cdrom_sysctl_info
  *
- * LP_IDIOMS(part, n) expands, in each replacement, to its own call sites of:
+ * LP_IDIOMS(part, calls, site) expands, in each replacement, to its own call sites of:
  * pr_debug and dev_dbg (__dyndbg descriptors + __jump_table entries keyed on
- * them), pr_warn_once / printk_once / WARN_ONCE (one flag each in .data.once),
- * WARN_ON / WARN_ON_ONCE / BUG_ON (__bug_table entries; never true except the
- * WARN_ON_ONCE on the 3rd call), pr_info_ratelimited (a static ratelimit
- * state), the vmlinux tracepoint kfree (exported key: __jump_table +
- * .static_call_sites), static_branch_unlikely on an exported vmlinux key
- * (sched_smt_present) and on a non-exported one (sched_schedstats: a klp
- * relocation in __jump_table), static_call via cond_resched(), and a user
- * access recovered through the module's own __ex_table (__get_user of
- * user address 0x10, never mapped).
+ * them), pr_warn_once / printk_once / WARN_ONCE (one flag each in .data.once,
+ * .data..once on 6.12; WARN_ONCE fires from the 2nd call), WARN_ON /
+ * WARN_ON_ONCE / BUG_ON (__bug_table entries; only the WARN_ON_ONCE fires, on
+ * the 3rd call), pr_info_ratelimited (a static ratelimit state in its own
+ * .data._rs.N), the vmlinux tracepoint kfree called directly with call_site
+ * 0x1d1001 (vmlinux part) or 0x1d1002 (cdrom part) (exported key:
+ * __jump_table + .static_call_sites),
+ * static_branch_unlikely on an exported vmlinux key (sched_smt_present) and on
+ * a non-exported one (sched_schedstats: a klp relocation in __jump_table),
+ * static_call via cond_resched(), and __get_user of user address 0x10 (never
+ * mapped; Debian's __get_user calls vmlinux's __get_user_nocheck_8, whose own
+ * __ex_table recovers the fault; lp_split covers a module's own __ex_table).
  *
  * Not loadable as-is (non-exported symbols; built with KBUILD_MODPOST_WARN=1).
  */
@@ -45,8 +48,11 @@
 /* not exported: kernel/sched/core.c DEFINE_STATIC_KEY_FALSE(sched_schedstats) */
 extern struct static_key_false sched_schedstats;
 
-/* every idiom once; `calls` counts the calls of this replacement */
-#define LP_IDIOMS(part, calls)							\
+/*
+ * every idiom once; `calls` counts the calls of this replacement; `site` is the
+ * call_site of the part's own kfree event (tells it from kfree()'s own event)
+ */
+#define LP_IDIOMS(part, calls, site)					\
 do {									\
 	unsigned long __uval = 0;					\
 	int __err;							\
@@ -62,7 +68,7 @@ do {									\
 	BUG_ON(calls == 0);						\
 	pr_info_ratelimited(part ": ratelimited (call %u)\n", calls);	\
 	__p = kmalloc(16, GFP_KERNEL);					\
-	trace_kfree(_THIS_IP_, __p);					\
+	trace_kfree(site, __p);						\
 	kfree(__p);							\
 	if (static_branch_unlikely(&sched_smt_present))			\
 		pr_debug(part ": smt present\n");			\
@@ -81,7 +87,7 @@ static LP_NOIPA int livepatch_idioms_cmdline_proc_show(struct seq_file *m, void 
 {
 	unsigned int calls = ++lp_idioms_cmdline_calls;
 
-	LP_IDIOMS("vmlinux", calls);
+	LP_IDIOMS("vmlinux", calls, 0x1d1001UL);
 	seq_puts(m, saved_command_line);
 	seq_printf(m, "\nlp_idioms: vmlinux patched (call %u)\n", calls);
 	return 0;
@@ -112,7 +118,7 @@ static LP_NOIPA int livepatch_idioms_cdrom_sysctl_info(struct ctl_table *ctl, in
 	if (write)
 		return -EPERM;
 	calls = ++lp_idioms_cdrom_calls;
-	LP_IDIOMS("cdrom", calls);
+	LP_IDIOMS("cdrom", calls, 0x1d1002UL);
 	mutex_lock(&cdrom_mutex);
 	snprintf(cdrom_sysctl_settings.info, LP_CDROM_STR_SIZE,
 		 "lp_idioms: cdrom patched (call %u)\n", calls);
