@@ -148,6 +148,12 @@ package struct Rule: Sendable, Hashable {
     package static let partParameters = Rule(id: "part-parameters", severity: .warning,
         summary: "non-main parts have no module parameters")
 
+    /// klp-split knows the sections it splits (Planner `SectionRole.isKnown`); a part holding any
+    /// other allocated section may carry a table the kernel walks whole, other parts' entries
+    /// included (issue 19).
+    package static let unknownSection = Rule(id: "unknown-section", severity: .warning,
+        summary: "every allocated section of a part is one klp-split knows how to split")
+
     /// Every rule, in the order of the documentation.
     package static let all: [Rule] = [
         modinfoLivepatch, moduleNameMismatch, klpRelaName, klpSymName, klpRelaSection,
@@ -156,6 +162,6 @@ package struct Rule: Sendable, Hashable {
         klpSymbolMissing, klpSymbolAmbiguous, klpSymbolPosition, klpCRC, patchedFunction, noSymbolOrder,
         implicitDependency, unexportedSymbol, restrictedExport, unknownExport,
         interPartDependency, dependencyCycle, duplicateFunction, duplicateExport, multipleReplace, unreadablePatch,
-        moduleReloadHazard, partParameters,
+        moduleReloadHazard, partParameters, unknownSection,
     ]
 }

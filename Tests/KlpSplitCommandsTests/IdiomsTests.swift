@@ -1,5 +1,6 @@
 import ELF
 import Foundation
+import Planner
 import Testing
 import TestSupport
 
@@ -75,6 +76,26 @@ struct IdiomsTests {
                                    ["check", "\(output)/lp_idioms.ko", "\(output)/lp_idioms__cdrom.ko", "-b", kernel.world])
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
         #expect(check.stdout.contains(" 0 error(s)") || check.stdout.hasPrefix("0 error(s)") || check.stdout.contains("\n0 error(s)"), "\(check.stdout)")
+    }
+
+    @Test("the entry sizes of the per-kernel tables are the sizes of the kernel's own structs in the fixture's DWARF", arguments: kernels)
+    func entrySizesMatchDWARF(_ kernel: Kernel) throws {
+        let elf = try ELFFile(path: kernel.fixture("lp_idioms"))
+        let layouts = try elf.structLayouts(named: ["_ddebug", "ddebug_class_map", "jump_entry", "static_call_site", "exception_table_entry"])
+        let descriptors = SpecialSectionTable.descriptorTables(for: nil)
+        #expect(layouts["_ddebug"]?.byteSize == descriptors["__dyndbg"], "include/linux/dynamic_debug.h struct _ddebug")
+        if let classes = layouts["ddebug_class_map"] {  // in 6.12's DWARF of the fixture, not in 6.1's
+            #expect(classes.byteSize == descriptors["__dyndbg_classes"], "struct ddebug_class_map")
+        }
+        #expect(layouts["jump_entry"] != nil && layouts["static_call_site"] != nil, "\(layouts.keys.sorted())")
+        let special = SpecialSectionTable.x86_64(for: nil)
+        for (name, section) in [("jump_entry", "__jump_table"), ("static_call_site", ".static_call_sites"), ("exception_table_entry", "__ex_table")] {
+            if let layout = layouts[name] { #expect(layout.byteSize == special[section], "struct \(name)") }
+        }
+        // struct bug_entry is only in asm: 8 __bug_table entries (4 WARN/BUG sites per part) in 0x60 bytes
+        #expect(try #require(elf.section(named: "__bug_table")).size == 8 * (special["__bug_table"] ?? 0))
+        let ddebug = elf.symbols.filter { $0.name.hasPrefix("__UNIQUE_ID_ddebug") }
+        #expect(ddebug.count == 6 && ddebug.allSatisfy { $0.size == descriptors["__dyndbg"] })
     }
 
     @Test("a tracepoint of the patched module is refused, naming the tracepoint and the fix", arguments: kernels)
