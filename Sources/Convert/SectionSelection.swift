@@ -17,6 +17,9 @@ struct SectionSelection {
     /// `-fdata-sections`). Their relocations are dropped; every other relocation of a kept byte is
     /// kept or converted (`RelocationRewriter.verifyNothingDropped`).
     private(set) var unreachableRanges: [Int: [Range<UInt64>]] = [:]
+    /// The other parts' objects in a section split by symbol (`.data.once`): their bytes are zeroed
+    /// and their symbols left out, so a part holds only its own objects in its copy of the layout.
+    private(set) var foreignObjects: [Int: [Range<UInt64>]] = [:]
 
     /// Export tables and the table whose entries pick theirs (linux/export-internal.h: `struct
     /// kernel_symbol` is 12 bytes with PREL32 members; a CRC is 4 bytes).
@@ -147,8 +150,11 @@ struct SectionSelection {
                 }
                 filters[index] = EntryFilter(entrySize: entrySize, kept: own)
             } else {
-                let others = pieces.ranges.indices.filter { !pieces.carriers[$0].contains(builder.partIndex) }
-                if !others.isEmpty { unreachableRanges[index, default: []] += others.map { pieces.ranges[$0] } }
+                let others = pieces.ranges.indices.filter { !pieces.carriers[$0].contains(builder.partIndex) }.map { pieces.ranges[$0] }
+                if !others.isEmpty {
+                    unreachableRanges[index, default: []] += others
+                    foreignObjects[index] = others
+                }
             }
         }
         // Tables that follow another table index for index.
@@ -274,6 +280,9 @@ struct SectionSelection {
         var section = input.sections[index]
         guard case .bytes(var bytes) = section.contents else { return section }
         if let filter = filters[index] { bytes = filter.apply(to: bytes) }
+        for range in foreignObjects[index] ?? [] {
+            for offset in Int(range.lowerBound)..<min(Int(range.upperBound), bytes.count) { bytes[offset] = 0 }
+        }
         if let array = objectsArray, array.section == index {
             let entry = Array(bytes[Int(array.entryStart)..<Int(array.entryStart + array.stride)])
             for offset in Int(array.start)..<Int(array.start + array.extent) where offset < bytes.count { bytes[offset] = 0 }
