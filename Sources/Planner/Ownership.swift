@@ -162,9 +162,10 @@ struct Ownership {
         var owners: [Int: Owner] = [:]
         var contentNodes = roles.indices.filter { roles[$0] == .content && pieces[$0] == nil }
         contentNodes += roles.count..<nextNode
+        // Shared state is writable data several parts use, except pieces each part keeps a copy of.
         let writable = { (node: Int) -> Bool in
             let section = pieceNodes.first { node >= $0.value && node < $0.value + (pieces[$0.key]?.ranges.count ?? 0) }?.key ?? node
-            return livepatch.sections[section].flags.contains(.write)
+            return livepatch.sections[section].flags.contains(.write) && !(pieces[section]?.copiedPerPart ?? false)
         }
         let everyPart = Set(roots.keys)
         for index in contentNodes {

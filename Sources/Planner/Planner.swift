@@ -88,6 +88,7 @@ struct PlanningContext {
         var unsplittable = checkDataSections(roles, ownership)
         unsplittable.formUnion(reportUnsplittable(split.unsplittable, ownership))
         reportSharedState(ownership, except: unsplittable)
+        reportOncePerPart(ownership)
         checkPatchedFunctions(usedObjects)
 
         var references: [Reference] = []
@@ -223,6 +224,19 @@ struct PlanningContext {
                           "replacement code for parts '\(partNames[other])' and '\(partNames[part])' is in one section; rebuild with ccflags-y += -ffunction-sections -fdata-sections")
                 }
                 seen[section] = part
+            }
+        }
+    }
+
+    /// A `pr_warn_once`/`printk_once`/`WARN_ONCE` flag that several parts use (a helper duplicated
+    /// into them) is copied into each: the message then prints once per part, not once in all.
+    private mutating func reportOncePerPart(_ ownership: Ownership) {
+        for (section, pieces) in ownership.pieces.sorted(by: { $0.key < $1.key })
+        where SectionPieces.onceSections.contains(livepatch.sections[section].name) {
+            for (index, range) in pieces.ranges.enumerated() {
+                guard case .duplicated(let parts) = ownership.owner(section: section, offset: range.lowerBound) else { continue }
+                warn("once-per-part", livepatch.sections[section].name,
+                     "once-flag '\(pieces.names[index])' is used by parts \(parts.sorted().map { partNames[$0] }.joined(separator: ", ")), so each part gets its own copy and its message prints once per part; if it must print once in all, move the code that uses it into one part")
             }
         }
     }

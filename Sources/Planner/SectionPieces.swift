@@ -18,6 +18,14 @@ package struct SectionPieces: Sendable, Equatable {
     package let ranges: [Range<UInt64>]
     /// The symbol naming each piece, for messages.
     package let names: [String]
+    /// Whether a piece several parts use is copied into each of them rather than being shared
+    /// state: a dynamic debug descriptor is registered per module (each part lists its own copy in
+    /// `/proc/dynamic_debug/control`), and a `pr_warn_once` flag then prints once per part.
+    package var copiedPerPart = false
+
+    /// The sections of the once-flags of include/linux/once_lite.h `DO_ONCE_LITE_IF`: `.data.once`
+    /// until v6.6, `.data..once` since v6.7.
+    static let onceSections: Set<String> = [".data.once", ".data..once"]
 
     /// The index of the piece holding `offset`, if any.
     package func piece(at offset: UInt64) -> Int? {
@@ -67,6 +75,7 @@ package struct SectionPieces: Sendable, Equatable {
                 let ranges = (0..<count).map { UInt64($0) * entrySize..<UInt64($0 + 1) * entrySize }
                 pieces[index] = SectionPieces(entrySize: entrySize, ranges: ranges,
                                               names: ranges.map { byStart[$0.lowerBound] ?? "\(section.name)[\($0.lowerBound / entrySize)]" })
+                pieces[index]?.copiedPerPart = true
                 continue
             }
             let symbols = (objects[index] ?? []).filter { $0.size > 0 }.sorted { ($0.value, $0.name) < ($1.value, $1.name) }
@@ -86,7 +95,8 @@ package struct SectionPieces: Sendable, Equatable {
                 names.append(symbol.name)
             }
             if problem == nil {
-                let split = SectionPieces(entrySize: nil, ranges: ranges, names: names)
+                var split = SectionPieces(entrySize: nil, ranges: ranges, names: names)
+                split.copiedPerPart = onceSections.contains(section.name)
                 problem = split.unattributed(in: livepatch, section: index)
                 if problem == nil { pieces[index] = split; continue }
             }

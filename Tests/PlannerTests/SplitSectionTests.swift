@@ -12,12 +12,14 @@ struct SplitCase: Sendable, CustomTestStringConvertible {
     /// `object: part, part` for every object of the split section.
     let carriers: [String]
     let errors: [String]
+    let warnings: [String]
 
-    init(_ description: String, carriers: [String], errors: [String] = [],
+    init(_ description: String, carriers: [String], errors: [String] = [], warnings: [String] = [],
          build: @escaping @Sendable (inout SyntheticPatch) -> Void) {
         testDescription = description
         self.carriers = carriers
         self.errors = errors
+        self.warnings = warnings
         self.build = build
     }
 }
@@ -42,9 +44,9 @@ struct SplitSectionTests {
             patch.referenceInto(".data..once", offset: 1, from: "new_vfat", pcRelative: true, immediate: 1)
             patch.referenceInto(".data..once", offset: 2, from: "new_vfat", pcRelative: true)
         },
-        .init("one flag tested by two parts is real shared state, named by its symbol",
+        .init("one flag tested by two parts (a helper duplicated into both) is copied into each, with a warning",
               carriers: ["__already_done.0: lp__fat, lp__vfat", "__already_done.1: lp__vfat", "__already_done.2: none"],
-              errors: ["shared-state"]) { patch in
+              warnings: ["once-per-part"]) { patch in
             patch.sharedSection(".data.once", objects: onceFlags)
             patch.referenceInto(".data.once", offset: 0, from: "new_fat", pcRelative: true, immediate: 1)
             patch.referenceInto(".data.once", offset: 0, from: "new_vfat", pcRelative: true, immediate: 1)
@@ -70,6 +72,19 @@ struct SplitSectionTests {
             patch.specialEntry("__jump_table", entrySize: 16, code: "new_cmdline", keySection: "__dyndbg", keyOffset: 0x28)
             patch.referenceInto("__dyndbg", offset: 56, from: "new_fat")
             patch.specialEntry("__jump_table", entrySize: 16, code: "new_fat", keySection: "__dyndbg", keyOffset: 56 + 0x28)
+        },
+        .init("one descriptor used by two parts is copied into each: dynamic debug registers it per module",
+              carriers: ["ddebug.0: lp__fat, lp__vfat", "ddebug.1: none", "ddebug.2: none"]) { patch in
+            patch.sharedSection("__dyndbg", objects: descriptors)
+            patch.referenceInto("__dyndbg", offset: 0, from: "new_fat")
+            patch.referenceInto("__dyndbg", offset: 0, from: "new_vfat")
+        },
+        .init("a writable variable of an explicit section used by two parts is real shared state, named by its symbol",
+              carriers: ["a: lp__fat, lp__vfat", "b: lp__vfat"], errors: ["shared-state"]) { patch in
+            patch.sharedSection(".data..read_mostly", objects: [("a", 8), ("b", 8)])
+            patch.referenceInto(".data..read_mostly", offset: 0, from: "new_fat")
+            patch.referenceInto(".data..read_mostly", offset: 0, from: "new_vfat")
+            patch.referenceInto(".data..read_mostly", offset: 8, from: "new_vfat")
         },
         .init("an explicit section of several variables (__read_mostly) is split by symbol like .data.once",
               carriers: ["a: lp__fat", "b: lp__vfat", "c: lp"]) { patch in
@@ -100,6 +115,7 @@ struct SplitSectionTests {
         }
         #expect(carriers == row.carriers, "\(rendered)")
         #expect(Set(plan.errorIds) == Set(row.errors), "\(rendered)")
+        #expect(Set(plan.diagnostics.filter { $0.severity == .warning }.map(\.id)) == Set(row.warnings), "\(rendered)")
         #expect(plan.references(.interLivepatch).isEmpty && plan.references(.mainLivepatchExport).isEmpty, "\(rendered)")
     }
 
