@@ -5,6 +5,8 @@
 //   CLibELF, CLibDW, CKmod  C system libraries (libelf, libdw/libdwfl, libkmod), through modulemaps
 //   CMalloc          glibc's <malloc.h> (mallopt), header only, for the command's heap policy
 //   CLZMA, CZstd, CZlib  liblzma, libzstd, zlib, through modulemaps
+//   CCrypto          OpenSSL's libcrypto, through a modulemap
+//   ModuleCrypto     digests (the only code that imports libcrypto)
 //   Decompression    .ko.xz/.ko.zst/.ko.gz decompressed in memory (the only code that imports those)
 //   ELF              the only code that imports elfutils: sections, symbols, relocations, modinfo,
 //                    struct layouts from DWARF
@@ -34,12 +36,14 @@ let package = Package(
         .systemLibrary(name: "CLZMA", pkgConfig: "liblzma", providers: [.apt(["liblzma-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .target(name: "ModuleCrypto", dependencies: ["CCrypto"], exclude: ["README.md"]),
         .target(name: "Decompression", dependencies: ["CLZMA", "CZstd", "CZlib"], exclude: ["README.md"]),
         .target(name: "ELF", dependencies: ["CLibELF", "CLibDW", "Decompression"], exclude: ["README.md"]),
         .target(name: "KernelWorld", dependencies: ["ELF", "CKmod"], exclude: ["README.md"]),
         .target(name: "Livepatch", dependencies: ["ELF", "KernelWorld"], exclude: ["README.md"]),
         .target(name: "Planner", dependencies: ["KernelWorld", "Livepatch"], exclude: ["README.md"]),
-        .target(name: "Convert", dependencies: ["ELF", "Planner"], exclude: ["README.md"]),
+        .target(name: "Convert", dependencies: ["ELF", "Planner", "ModuleCrypto"], exclude: ["README.md"]),
         .target(name: "Check", dependencies: ["ELF", "KernelWorld", "Livepatch", "Planner"], exclude: ["README.md"]),
         .target(name: "KlpSplitCommands", dependencies: [
             "ELF", "KernelWorld", "Livepatch", "Planner", "Convert", "Check", "CMalloc",

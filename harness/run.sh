@@ -51,7 +51,8 @@
 #      KLP_SPLIT_ACCEL          tcg (default); kvm is untested and did not boot on nested PVM
 #      set per kernel for modules/files/qemu/artifacts files: KVER, KLP_SPLIT_FIXTURES
 #      (Fixtures/modules, Fixtures/modules-6.12), KLP_SPLIT_WORLD (Fixtures/world,
-#      Fixtures/world-6.12), KLP_SPLIT_OUT (above); any other variable named there
+#      Fixtures/world-6.12), KLP_SPLIT_CHECK_FIXTURES (Fixtures/check, Fixtures/check-6.12),
+#      KLP_SPLIT_OUT (above); any other variable named there
 #      comes from the environment
 set -euo pipefail
 HARNESS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -160,7 +161,8 @@ set_kernel() {
 	suffix=$(kernel_fixture_suffix "$KVER") || die "cannot name the fixtures of kernel '$KVER'"
 	KLP_SPLIT_FIXTURES=Fixtures/modules$suffix
 	KLP_SPLIT_WORLD=Fixtures/world$suffix
-	export KVER KLP_SPLIT_FIXTURES KLP_SPLIT_WORLD
+	KLP_SPLIT_CHECK_FIXTURES=Fixtures/check$suffix
+	export KVER KLP_SPLIT_FIXTURES KLP_SPLIT_WORLD KLP_SPLIT_CHECK_FIXTURES
 	if [ -n "${KLP_SPLIT_OUT_ROOT:-}" ]; then
 		KLP_SPLIT_OUT=$KLP_SPLIT_OUT_ROOT/$KVER
 		export KLP_SPLIT_OUT

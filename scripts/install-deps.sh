@@ -2,13 +2,13 @@
 # usage: scripts/install-deps.sh
 #
 # Installs the Debian packages klp-split needs to build and test, if any is missing:
-# libelf-dev, libdw-dev, libkmod-dev, liblzma-dev, libzstd-dev and zlib1g-dev (the C libraries), pkg-config (SwiftPM finds them with it),
+# libelf-dev, libdw-dev, libkmod-dev, liblzma-dev, libzstd-dev, zlib1g-dev and libssl-dev (the C libraries), pkg-config (SwiftPM finds them with it),
 # binutils and elfutils (readelf/eu-readelf in tests), graphviz (plan --format svg, docs/tutorial.md),
 # zsh and fish (the completion scripts are syntax-checked with zsh -n and fish -n), python3-jsonschema
 # (scripts/validate-json.py checks the JSON output against docs/schema).
 # Runs apt-get update first. Needs root or sudo only when something is missing.
 set -euo pipefail
-PACKAGES=(libelf-dev libdw-dev libkmod-dev liblzma-dev libzstd-dev zlib1g-dev zstd xz-utils pkg-config binutils elfutils graphviz zsh fish python3-jsonschema)
+PACKAGES=(libelf-dev libdw-dev libkmod-dev liblzma-dev libzstd-dev zlib1g-dev libssl-dev zstd xz-utils pkg-config binutils elfutils graphviz zsh fish python3-jsonschema)
 missing=()
 for package in "${PACKAGES[@]}"; do
 	if ! dpkg-query -W -f '${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then

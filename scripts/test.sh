@@ -20,8 +20,9 @@
 #      scenario of harness/scenarios, harness/scenarios-build (they load the parts that build just
 #      wrote, after 'klp-split check' passed them, and the modules convert wrote) and
 #      harness/scenarios-check (the kernel refuses check's broken fixtures with the messages check
-#      quotes; 6.1 only). A failing klp-split step is reported, the other steps and the harness
-#      still run (scenarios that need its output then fail too), and the script exits 1.
+#      quotes; each kernel its own set, Fixtures/check or Fixtures/check-6.12). A failing
+#      klp-split step is reported, the other steps and the harness still run (scenarios that
+#      need its output then fail too), and the script exits 1.
 # --unit skips steps 3 and 4 and says so loudly; CI never passes it.
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -102,6 +103,10 @@ klp_split_steps() {
 	step "[$kver] klp-split build and check $fixtures/lp_idioms.ko (everyday idioms in two parts, issue 19)" \
 		sh -c '"$1" build "$2" -b "$3" -o "$4/idioms" && "$1" check "$4"/idioms/*.ko -b "$3"' \
 		sh "$klp_split" "$fixtures/lp_idioms.ko" "$world" "$out"
+	# issue 17: two builds of lp_prov and of the out-of-tree provmod (kbuild against the headers
+	# harness/setup.sh installed), the parts of each, and check refusing their mixes (split-provenance)
+	step "[$kver] harness/build-provenance.sh (two builds of a patch and of its target module; check refuses the mixes)" \
+		harness/build-provenance.sh "$kver" "$world" "$out" "$klp_split"
 	# the release gate, on what build and convert wrote (a missing part fails here too)
 	step "[$kver] klp-split check $out/lp_twofiles.ko" "$klp_split" check "$out"/lp_twofiles.ko -b "$world"
 	step "[$kver] klp-split check $out/lp_cdrom.ko" "$klp_split" check "$out"/lp_cdrom.ko -b "$world"

@@ -18,6 +18,8 @@ package struct CheckWorld: Sendable {
     /// The target kernel's release and module compression; nil when neither the world nor a
     /// module's vermagic names a release.
     package var target: TargetKernel?
+    /// Which build of each module the world holds (`ModuleBuild`), for the module files it has.
+    package var moduleBuilds: [ObjectName: ModuleBuild] = [:]
 
     package init(exports: ExportTable, moduleDependencies: [ObjectName: Set<ObjectName>] = [:],
                  symbolOrders: [ObjectName: SymbolOrder] = [:], hasModuleTree: Bool) {

@@ -8,8 +8,10 @@ package enum Checker {
             SymbolRules.check(module, world: world, into: &findings)
             DependencyRules.check(module, world: world, all: modules, into: &findings)
             HazardRules.check(module, target: world.target, into: &findings)
+            ProvenanceRules.check(module, world: world, into: &findings)
         }
         SetRules.check(modules, world: world, into: &findings)
+        ProvenanceRules.checkSet(modules, into: &findings)
         var report = CheckReport(modules: modules, findings: findings.findings)
         report.target = world.target
         return report

@@ -22,6 +22,20 @@ enum Messages {
         return "\(member) \(what); it must point to \(gap.needs); the tool that wrote this module dropped the relocation: rebuild the module (if its klp structs share .data with other data, with KCFLAGS=-fdata-sections)"
     }
 
+    // MARK: Provenance
+
+    static func targetBuild(object: String, recorded: ModuleBuild, actual: ModuleBuild) -> String {
+        "this part was built for \(object) \(recorded.modinfoKey)=\(recorded.value), but the kernel world's \(object) is \(actual.modinfoKey)=\(actual.value); its install rule will skip it and \(object) stays unpatched: rebuild the livepatch against this kernel's \(object)"
+    }
+
+    static func malformedTargetBuild(key: String, value: String) -> String {
+        "\(key)=\(NameDisplay.quoted(value)) is not hexadecimal digits, so it is not a build klp-split recorded; rebuild the part with 'klp-split build'"
+    }
+
+    static func mixedBuild(patch: String, digest: String, reference: String, holders: [String]) -> String {
+        "this part of '\(patch)' comes from another build (klp_patch_digest \(digest.prefix(16))...) than \(holders.joined(separator: ", ")) (\(reference.prefix(16))...); parts of two builds do not form one patch: install every part of one 'klp-split build' together and remove the stale one"
+    }
+
     static func badRelaName(_ name: String) -> String {
         "the kernel reads this name with sscanf(\".klp.rela.%55[^.]\") and it does not round-trip (\"section %s has an incorrectly formatted name\"); name it .klp.rela.<object>.<section> with an object of at most 55 characters without '.'"
     }

@@ -133,6 +133,14 @@ package struct Rule: Sendable, Hashable {
     /// Documentation/livepatch/cumulative-patches.rst: a replace=true patch disables every other.
     package static let multipleReplace = Rule(id: "multiple-replace", severity: .error,
         summary: "at most one module sets `replace = true`")
+    /// Issue 17: parts of two builds of one patch are not one patch; `klp-split build` records the
+    /// input's digest in every part (`klp_patch_digest`).
+    package static let mixedBuild = Rule(id: "mixed-build", severity: .error,
+        summary: "the parts of one patch come from one build (the same klp_patch_digest)")
+    /// Issue 17, kpatch issue 1435: a part made for another build of its module patches code it was
+    /// not written for; its install rule skips it, so it would never patch this kernel.
+    package static let targetBuild = Rule(id: "target-build", severity: .error,
+        summary: "a module part was built for the build of its module that the kernel world holds")
     /// The klp_patch/klp_object description could not be read, so the set rules skip the module.
     package static let unreadablePatch = Rule(id: "unreadable-patch", severity: .warning,
         summary: "the klp_patch/klp_object description of every module could be read")
@@ -161,7 +169,7 @@ package struct Rule: Sendable, Hashable {
         vmlinuxSymbolInModuleRela, moduleSymbolInVmlinuxRela, staticKey, staticCall,
         klpSymbolMissing, klpSymbolAmbiguous, klpSymbolPosition, klpCRC, patchedFunction, noSymbolOrder,
         implicitDependency, unexportedSymbol, restrictedExport, unknownExport,
-        interPartDependency, dependencyCycle, duplicateFunction, duplicateExport, multipleReplace, unreadablePatch,
+        interPartDependency, dependencyCycle, duplicateFunction, duplicateExport, mixedBuild, targetBuild, multipleReplace, unreadablePatch,
         moduleReloadHazard, partParameters, unknownSection,
     ]
 }

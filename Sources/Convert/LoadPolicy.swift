@@ -35,23 +35,25 @@ package enum LoadPolicy {
 
     /// The modprobe.d policy of a plan (`ModprobePolicy`); `dependencies` gives, by module, the
     /// modules it depends on (modules.dep), whose parts its removal can take along.
-    package static func modprobePolicy(_ plan: Plan, dependencies: [String: [String]]) throws(ConvertError) -> ModprobePolicy {
+    package static func modprobePolicy(_ plan: Plan, dependencies: [String: [String]],
+                                       provenance: BuildProvenance? = nil) throws(ConvertError) -> ModprobePolicy {
         let moduleParts = plan.parts.filter { !$0.isMain }
         let rules = moduleParts.map { part in
             ModprobePolicy.Rule(module: part.object, part: part.name, alsoRemoved: moduleParts.filter { other in
                 other.name != part.name && (dependencies[part.object] ?? []).contains(other.object)
-            }.map { ModprobePolicy.Removal(part: $0.name, module: $0.object) })
+            }.map { ModprobePolicy.Removal(part: $0.name, module: $0.object) }, target: provenance?.targets[part.object])
         }
         do {
             return try ModprobePolicy(patch: plan.patch, mainPart: plan.parts.first { $0.isMain }?.name, rules: rules,
-                                      reloadHazard: plan.target?.hasReloadHazard ?? true)
+                                      reloadHazard: plan.target?.hasReloadHazard ?? true, digest: provenance?.digest)
         } catch {
             throw .inconsistent(plan.patch, "a name of the modprobe.d policy \(error)")
         }
     }
 
     /// The modprobe.d file (`ModprobePolicy.text`).
-    package static func modprobeConf(_ plan: Plan, dependencies: [String: [String]]) throws(ConvertError) -> String {
-        try modprobePolicy(plan, dependencies: dependencies).text
+    package static func modprobeConf(_ plan: Plan, dependencies: [String: [String]],
+                                     provenance: BuildProvenance? = nil) throws(ConvertError) -> String {
+        try modprobePolicy(plan, dependencies: dependencies, provenance: provenance).text
     }
 }

@@ -1,4 +1,5 @@
 import KernelWorld
+import ELF
 
 /// The modprobe.d policy of a split livepatch as values: the patch, its main part and, for every
 /// patched module, the part that follows it. `text` writes the file `klp-split build` emits and
@@ -19,11 +20,15 @@ package struct ModprobePolicy: Sendable, Equatable {
         /// Parts of the other modules that removing `module` can take along (its dependencies):
         /// removed first, loaded again if their module stays.
         package let alsoRemoved: [Removal]
+        /// The build of `module` the part was made for (`BuildProvenance`): the part's install
+        /// rule loads it only into that build. Nil when the world had no file of the module.
+        package let target: ModuleBuild?
 
-        package init(module: String, part: String, alsoRemoved: [Removal]) {
+        package init(module: String, part: String, alsoRemoved: [Removal], target: ModuleBuild? = nil) {
             self.module = module
             self.part = part
             self.alsoRemoved = alsoRemoved
+            self.target = target.flatMap { ModuleBuild(modinfoKey: $0.modinfoKey, value: $0.value) }
         }
     }
 
@@ -49,9 +54,14 @@ package struct ModprobePolicy: Sendable, Equatable {
     /// relocation targets when the module goes and applies them again when it comes back, so the
     /// policy leaves removal alone.
     package let reloadHazard: Bool
+    /// The build's `klp_patch_digest` (`BuildProvenance.digest`): a part's install rule loads it
+    /// only when the part on disk and the loaded main part carry this digest. Nil: no such check.
+    package let digest: String?
 
-    /// Refuses any name that is not a kbuild name, so no value can change the shell text.
-    package init(patch: String, mainPart: String?, rules: [Rule], reloadHazard: Bool = true) throws(NameProblem) {
+    /// Refuses any name that is not a kbuild name, so no value can change the shell text. A digest
+    /// or target build that is not hexadecimal digits is left out (`BuildProvenance` never makes one).
+    package init(patch: String, mainPart: String?, rules: [Rule], reloadHazard: Bool = true,
+                 digest: String? = nil) throws(NameProblem) {
         for name in [patch] + (mainPart.map { [$0] } ?? []) + rules.flatMap({ [$0.module, $0.part] + $0.alsoRemoved.flatMap { [$0.part, $0.module] } }) {
             if let problem = KernelName.module.problem(in: name) { throw problem }
         }
@@ -59,11 +69,12 @@ package struct ModprobePolicy: Sendable, Equatable {
         self.mainPart = mainPart
         self.rules = rules
         self.reloadHazard = reloadHazard
+        self.digest = digest.flatMap { ModuleBuild(modinfoKey: ModuleBuild.buildIDKey, value: $0)?.value }
     }
 
     // MARK: Writing
 
-    /// The modprobe.d file.
+    /// The modprobe.d file. It holds no backslash: kmod's reader drops them (`ShellQuoting.message`).
     ///
     /// The module's own `install` rule loads the module first and the part after it, and the part
     /// cannot change its exit status: a part that fails is reported to the kernel log
@@ -72,12 +83,15 @@ package struct ModprobePolicy: Sendable, Equatable {
     /// refuses a second with -EBUSY.
     package var text: String {
         var lines = Self.header(patch: patch, reloadHazard: reloadHazard)
+        if let digest { lines.append("# \(BuildProvenance.digestKey): \(digest)") }
         for rule in rules {
             lines.append("")
             lines.append("# \(rule.module): patched by \(rule.part)")
+            if let target = rule.target { lines.append("# \(rule.module): \(target.modinfoKey)=\(target.value)") }
             lines.append("install \(rule.module) /sbin/modprobe --ignore-install \(q(rule.module)) $CMDLINE_OPTS && { /sbin/modprobe \(q(rule.part)) || \(Self.report(part: rule.part, module: rule.module)); }")
             var load = [Self.waitTransitions]
             if let mainPart { load += ["/sbin/modprobe \(q(mainPart))", Self.waitTransitions] }
+            load += guards(rule)
             load.append("/sbin/modprobe --ignore-install \(q(rule.part)) && { \(Self.waitTransitions); }")
             lines.append("install \(rule.part) /bin/sh -c \(q(load.joined(separator: "; ")))")
             guard reloadHazard else { continue }
@@ -89,6 +103,41 @@ package struct ModprobePolicy: Sendable, Equatable {
             lines.append("remove \(rule.module) /bin/sh -c \(q(remove.joined(separator: "; ")))")
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The checks a part's install rule runs before it loads the part, each of which logs its reason
+    /// and stops: the part on disk and the loaded main part are of this build (`digest`), and the
+    /// running module, when loaded, is the build the part was made for (`Rule.target`).
+    private func guards(_ rule: Rule) -> [String] {
+        var checks: [(test: String, reason: String)] = []
+        if let digest {
+            checks.append(("[ \"$(/sbin/modinfo -F \(BuildProvenance.digestKey) \(q(rule.part)) 2>/dev/null)\" = \(digest) ]",
+                           "\(rule.part) on disk is not from the build of this policy (\(BuildProvenance.digestKey) \(digest))"))
+            if let mainPart {
+                checks.append(("[ \"$(\(Self.noteHex("/sys/module/\(mainPart)/notes/\(BuildProvenance.noteSection)", bytes: 32)))\" = \(digest) ]",
+                               "the loaded \(mainPart) is not from the build of this policy (\(BuildProvenance.digestKey) \(digest))"))
+            }
+        }
+        if let target = rule.target {
+            let running: String
+            switch target {
+            case .buildID(let hex):
+                running = Self.noteHex("/sys/module/\(rule.module)/notes/\(GNUBuildID.sectionName)", bytes: hex.utf8.count / 2)
+            case .srcversion:
+                running = "cat \(q("/sys/module/\(rule.module)/srcversion")) 2>/dev/null"
+            }
+            checks.append(("[ ! -d \(q("/sys/module/\(rule.module)")) ] || [ \"$(\(running))\" = \(target.value) ]",
+                           "the running \(rule.module) is not the build the part was made for (\(target.modinfoKey) \(target.value))"))
+        }
+        return checks.map { check in
+            "if ! { \(check.test); }; then { echo \(ShellQuoting.message("klp-split: livepatch part \(rule.part) not loaded: \(check.reason)")) > /dev/kmsg; } 2>/dev/null; exit 1; fi"
+        }
+    }
+
+    /// The last `bytes` bytes of a sysfs note file (its descriptor) in lower-case hexadecimal
+    /// (`tr -dc 0-9a-f` keeps the digits: the policy holds no backslash, see `ShellQuoting.message`).
+    static func noteHex(_ path: String, bytes: Int) -> String {
+        "tail -c \(bytes) \(ShellQuoting.word(path)) 2>/dev/null | od -An -v -tx1 | tr -dc 0-9a-f"
     }
 
     /// Writes why a part did not load to the kernel log; never fails.
@@ -167,15 +216,23 @@ package struct ModprobePolicy: Sendable, Equatable {
         }
         let mainPart = text.contains("; /sbin/modprobe \(patch); ") ? patch : nil
         let reloadHazard = !lines.contains("# No reload hazard: the target kernel (v6.3 or later) clears a part's klp relocations when its")
+        let digestPrefix = "# \(BuildProvenance.digestKey): "
+        let digest = lines.first { $0.hasPrefix(digestPrefix) }.map { String($0.dropFirst(digestPrefix.count)) }
         let rules = found.map { rule in
             let removeLine = lines.first { $0.hasPrefix("remove \(rule.module) ") } ?? ""
             let also = found.filter { $0.part != rule.part }.map { Removal(part: $0.part, module: $0.module) }
                 .filter { removeLine.contains(reload($0)) }
-            return Rule(module: rule.module, part: rule.part, alsoRemoved: also)
+            let buildPrefix = "# \(rule.module): klp_target_"
+            let target = lines.first { $0.hasPrefix(buildPrefix) }.flatMap { line -> ModuleBuild? in
+                let entry = line.dropFirst("# \(rule.module): ".count).split(separator: "=", maxSplits: 1).map(String.init)
+                return entry.count == 2 ? ModuleBuild(modinfoKey: entry[0], value: entry[1]) : nil
+            }
+            return Rule(module: rule.module, part: rule.part, alsoRemoved: also, target: target)
         }
         let policy: ModprobePolicy
         do {
-            policy = try ModprobePolicy(patch: patch, mainPart: mainPart, rules: rules, reloadHazard: reloadHazard)
+            policy = try ModprobePolicy(patch: patch, mainPart: mainPart, rules: rules, reloadHazard: reloadHazard,
+                                        digest: digest)
         } catch {
             throw .policy(file, line: 1, "name \(error)")
         }

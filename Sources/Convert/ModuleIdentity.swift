@@ -28,7 +28,7 @@ struct ModuleIdentity {
             .compactMap(\.namespace).filter { ModuleRestriction(namespace: $0) == nil })
         var entries: [String] = []
         var wroteName = false, wroteDepends = false
-        for entry in builder.livepatch.modinfo.entries {
+        for entry in builder.livepatch.modinfo.entries where !BuildProvenance.keys.contains(entry.key) {
             switch entry.key {
             case "name":
                 entries.append("name=\(part.name)")
@@ -44,6 +44,7 @@ struct ModuleIdentity {
         }
         if !wroteDepends { entries.append("depends=\(part.dependsOn.joined(separator: ","))") }
         if !wroteName { entries.append("name=\(part.name)") }
+        if let provenance = builder.provenance { entries += provenance.modinfoEntries(object: part.object) }
         return entries.flatMap { Array($0.utf8) + [0] }
     }
 

@@ -20,6 +20,8 @@ struct PartBuilder {
     /// `klp-split convert`: the whole module is kept (every non-debug section, no entry filters, no
     /// klp array narrowing, no renaming); only its relocations, symbols and identity are rewritten.
     var wholeModule = false
+    /// What the part records about its build (`build` only; nil for `convert`).
+    var provenance: BuildProvenance?
 
     var part: Part { plan.parts[partIndex] }
     var file: String { livepatch.file }
@@ -74,6 +76,10 @@ struct PartBuilder {
                                              entrySize: ELFImage.relocationEntrySize, link: 0, info: 0,
                                              contents: .relocations([])))
             }
+        }
+        if let provenance {
+            sections.append(ImageSection(name: BuildProvenance.noteSection, type: .note, flags: [.alloc], alignment: 4,
+                                         contents: .bytes(provenance.note)))
         }
         var klpPlaceholders: [(position: Int, key: RelocationRewriter.KlpSectionKey)] = []
         for key in relocations.livepatch.keys.sorted() {

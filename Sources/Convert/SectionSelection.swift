@@ -41,6 +41,10 @@ struct SectionSelection {
         try filterTables()
         chooseObjectsArray()
         chooseUnreachableFunctions()
+        // A part records its own build (`BuildProvenance`); an input's note (a part split again) goes.
+        if builder.provenance != nil {
+            kept = kept.filter { input.sections[$0].name != BuildProvenance.noteSection }
+        }
     }
 
     /// klp-convert's annotations (`.klp.module_relocs.<obj>`) only carry sympos for the conversion.

@@ -13,14 +13,16 @@ package enum SplitBuilder {
     /// - Parameters:
     ///   - input: the livepatch read as an `ELFImage` (the same file as `livepatch`).
     ///   - noReplace: build non-replacing parts from a `replace = true` patch (`--no-replace`).
+    ///   - provenance: what each part records about its build (`BuildProvenance`).
     package static func build(input: ELFImage, livepatch: LivepatchModule, plan: Plan,
-                              noReplace: Bool) throws(ConvertError) -> [PartModule] {
+                              noReplace: Bool, provenance: BuildProvenance? = nil) throws(ConvertError) -> [PartModule] {
         guard plan.errorCount == 0 else { throw .planHasErrors(livepatch.file, count: plan.errorCount) }
         if livepatch.patch.replace && !noReplace { throw .atomicReplace(livepatch.file) }
         try checkCRCs(livepatch: livepatch, plan: plan)
         var modules: [PartModule] = []
         for index in plan.parts.indices {
-            let builder = PartBuilder(input: input, livepatch: livepatch, plan: plan, partIndex: index, noReplace: noReplace)
+            var builder = PartBuilder(input: input, livepatch: livepatch, plan: plan, partIndex: index, noReplace: noReplace)
+            builder.provenance = provenance
             modules.append(PartModule(name: plan.parts[index].name, image: try builder.build()))
         }
         return modules

@@ -168,6 +168,18 @@ package final class ELFFile {
         }
     }
 
+    /// The module's own bytes: the (decompressed) file without a signature trailer, as
+    /// `mod_check_sig()` cuts it off before the kernel reads the ELF (`elf_rawfile`).
+    package func moduleBytes() throws(ELFError) -> [UInt8] {
+        var size = 0
+        guard let base = elf_rawfile(elf, &size) else {
+            throw .unreadable(path, ELFFile.libelfMessage())
+        }
+        var length = size
+        if case .signed(_, let moduleLength) = signature { length = min(size, moduleLength) }
+        return Array(UnsafeRawBufferPointer(start: UnsafeRawPointer(base), count: length))
+    }
+
     /// The first section with this name.
     package func section(named name: String) -> Section? {
         sections.first { $0.name == name }

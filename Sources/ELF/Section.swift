@@ -42,6 +42,8 @@ package struct SectionType: RawRepresentable, Hashable, Sendable, CustomStringCo
     package static let stringTable = SectionType(rawValue: 3)
     /// The corresponding C constant is `SHT_RELA`.
     package static let rela = SectionType(rawValue: 4)
+    /// The corresponding C constant is `SHT_NOTE`.
+    package static let note = SectionType(rawValue: 7)
     /// The corresponding C constant is `SHT_NOBITS`.
     package static let noBits = SectionType(rawValue: 8)
     /// The corresponding C constant is `SHT_REL`.
@@ -58,6 +60,7 @@ package struct SectionType: RawRepresentable, Hashable, Sendable, CustomStringCo
         case .symbolTable: "SYMTAB"
         case .stringTable: "STRTAB"
         case .rela: "RELA"
+        case .note: "NOTE"
         case .noBits: "NOBITS"
         case .rel: "REL"
         case .group: "GROUP"

@@ -27,6 +27,8 @@ package struct ModuleSymbolOrder: Sendable {
     package let loaded: SymbolOrder
     /// Order while the module is coming (the full `.symtab`).
     package let coming: SymbolOrder
+    /// Which build of the module the file is (its build id or srcversion), when read from a file.
+    package private(set) var build: ModuleBuild?
     /// Positions in `coming`'s counting order (0-based) of the named symbols `loaded` leaves out.
     private let nonCorePositions: [Int32]
 
@@ -79,6 +81,11 @@ package struct ModuleSymbolOrder: Sendable {
             }
         }
         self.init(object: name, source: shownName, sections: file.sections, packedSymbols: table)
+        do {
+            build = try ModuleBuild(file: file)
+        } catch {
+            throw .unreadableModule(error.naming(shownName))
+        }
     }
 
     /// Builds both orders from a module's section headers and its packed `.symtab`, without a

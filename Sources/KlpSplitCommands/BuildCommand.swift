@@ -39,11 +39,13 @@ struct BuildCommand: ParsableCommand {
         let module: LivepatchModule
         var input: PlanInput
         let image: ELFImage
+        let moduleBytes: [UInt8]
         do {
             module = try PlanCommand.readLivepatch(livepatch)
             input = try KernelWorldLoader(options: world).load(for: module, sympos: positions.choices)
             let elf = try ELFFile(path: livepatch)
             image = try ELFImage(reading: elf)
+            moduleBytes = try elf.moduleBytes()
             input.annotations = try KlpConvertAnnotations.read(elf: elf, image: image, file: module.file)
             input.translationUnits = LivepatchUnits.read(elf: elf)
         } catch {
@@ -53,8 +55,10 @@ struct BuildCommand: ParsableCommand {
         let plan = Planner.plan(input)
         plan.diagnostics.filter { $0.severity != .note }.forEach { Terminal.error($0.rendered) }
         let parts: [SplitBuilder.PartModule]
+        let provenance = BuildProvenance(patch: plan.patch, moduleBytes: moduleBytes, targets: input.moduleBuilds)
         do {
-            parts = try SplitBuilder.build(input: image, livepatch: module, plan: plan, noReplace: noReplace)
+            parts = try SplitBuilder.build(input: image, livepatch: module, plan: plan, noReplace: noReplace,
+                                           provenance: provenance)
         } catch {
             Terminal.error(error.description)
             throw ExitCode(error.kind == .planHasErrors ? 2 : 1)
@@ -63,7 +67,7 @@ struct BuildCommand: ParsableCommand {
         for (object, modules) in input.dependencies { dependencies[object.rawValue] = modules.map(\.rawValue).sorted() }
         let policy: String
         do {
-            policy = try LoadPolicy.modprobeConf(plan, dependencies: dependencies)
+            policy = try LoadPolicy.modprobeConf(plan, dependencies: dependencies, provenance: provenance)
         } catch {
             Terminal.error(error.description)
             throw ExitCode(1)

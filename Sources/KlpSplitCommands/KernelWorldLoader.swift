@@ -124,6 +124,7 @@ struct KernelWorldLoader {
         var dependencies: [ObjectName: Set<ObjectName>] = [:]
         var orders: [ObjectName: SymbolOrder] = [:]
         var moduleFiles: [String] = []
+        var builds: [ObjectName: ModuleBuild] = [:]
         let modules = objects.filter { !$0.isVmlinux }
         if !modules.isEmpty, let symbolsKlp, paths.moduleDirectory.map({ !FileManager.default.fileExists(atPath: $0) }) ?? true {
             // symbols.klp gives the order; without a module tree there are no dependencies to know.
@@ -143,6 +144,7 @@ struct KernelWorldLoader {
                 dependencies[module] = facts.dependencies
                 if let file = facts.file { moduleFiles.append(file) }
                 if let order = symbolsKlp?.symbolOrder(of: module) ?? facts.order { orders[module] = order }
+                if let build = facts.build { builds[module] = build }
             }
         }
         progress.step("reading the vmlinux symbol order")
@@ -154,6 +156,7 @@ struct KernelWorldLoader {
         var input = PlanInput(livepatch: livepatch, exports: exports, dependencies: dependencies, symbolOrder: orders,
                               symposChoices: sympos)
         input.target = Self.target(paths, vermagic: livepatch.modinfo.value("vermagic"), moduleFiles: moduleFiles)
+        input.moduleBuilds = builds
         return input
     }
 
@@ -169,6 +172,7 @@ struct KernelWorldLoader {
         progress.step("reading the exports (Module.symvers)")
         let exports = try Self.exports(paths)
         var dependencies: [ObjectName: Set<ObjectName>] = [:]
+        var builds: [ObjectName: ModuleBuild] = [:]
         var orders: [ObjectName: SymbolOrder] = [:]
         var moduleFiles: [String] = []
         let objects = CheckWorld.objectsNamed(by: modules).filter { !$0.isVmlinux }.sorted()
@@ -181,12 +185,14 @@ struct KernelWorldLoader {
                 dependencies[object] = facts.dependencies
                 if let file = facts.file { moduleFiles.append(file) }
                 if let order = facts.order { orders[object] = order }
+                if let build = facts.build { builds[object] = build }
             }
         }
         progress.step("reading the vmlinux symbol order")
         if let order = try textOrder.map({ try $0.result() }) ?? Self.vmlinuxOrder(paths) { orders[.vmlinux] = order }
         var world = CheckWorld(exports: exports, moduleDependencies: dependencies, symbolOrders: orders,
                                hasModuleTree: paths.moduleDirectory != nil)
+        world.moduleBuilds = builds
         world.target = Self.target(paths, vermagic: modules.lazy.compactMap { $0.modinfo.value("vermagic") }.first,
                                    moduleFiles: moduleFiles)
         return world
@@ -202,11 +208,12 @@ struct KernelWorldLoader {
     /// A module's dependency closure and, when it has a .ko, its symbol order once loaded. Messages
     /// name the module's file as modules.dep gives it (`cdrom.ko.xz` on a distro).
     private static func moduleFacts(_ module: ObjectName, index: ModuleDependencies) throws
-        -> (dependencies: Set<ObjectName>, order: SymbolOrder?, file: String?) {
+        -> (dependencies: Set<ObjectName>, order: SymbolOrder?, file: String?, build: ModuleBuild?) {
         let dependencies = Set(try index.dependencies(of: module))
-        guard let path = index.path(of: module) else { return (dependencies, nil, nil) }
+        guard let path = index.path(of: module) else { return (dependencies, nil, nil, nil) }
         let file = String(path.split(separator: "/").last ?? Substring(path))
-        return (dependencies, try ModuleSymbolOrder(moduleAt: path, object: module, displayName: file).loaded, file)
+        let symbols = try ModuleSymbolOrder(moduleAt: path, object: module, displayName: file)
+        return (dependencies, symbols.loaded, file, symbols.build)
     }
 
     /// The vmlinux symbol order from a kallsyms dump or System.map, read on a second thread while

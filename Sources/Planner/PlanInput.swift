@@ -25,6 +25,9 @@ package struct PlanInput: Sendable {
     /// The livepatch's compile units (DWARF), which decide who owns an export when each part's
     /// code comes from its own source file; empty when unknown.
     package var translationUnits: [TranslationUnit] = []
+    /// Which build of each patched module the world holds (`ModuleBuild`), for the identity a
+    /// module part records; empty when the world has no module files (symbols.klp only).
+    package var moduleBuilds: [ObjectName: ModuleBuild] = [:]
 
     package init(livepatch: LivepatchModule, exports: ExportTable,
                  dependencies: [ObjectName: Set<ObjectName>], symbolOrder: [ObjectName: SymbolOrder],

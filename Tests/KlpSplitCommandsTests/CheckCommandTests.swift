@@ -135,4 +135,39 @@ struct CheckCommandTests {
         #expect(set.status == 2)
         try Golden.check(set.stdout, against: "check-set.json")
     }
+
+    /// The fixtures `harness/scenarios-check/check-fixtures` loads into each real kernel, the rule
+    /// `check` reports for each, and the kernel message the harness sees for it (part of check's text).
+    static let kernelRefusals: [(file: String, rule: String, kernelMessage: String)] = [
+        ("module-symbol-in-vmlinux-rela.ko", "module-symbol-in-vmlinux-rela", "symbol '...' not found in symbol table"),
+        ("klp-symbol-ambiguous.ko", "klp-symbol-ambiguous", "unresolvable ambiguity for symbol 'driver_override_show'"),
+        ("klp-sym-name.ko", "klp-sym-name", "symbol %s has an incorrectly formatted name"),
+        ("klp-symbol-position.ko", "klp-symbol-position", "symbol position 2 for symbol 'cdrom_mutex' in object 'cdrom' not found"),
+        ("klp-symbol-missing.ko", "klp-symbol-missing", "symbol 'cdrom_mutex_gone' not found in symbol table"),
+        ("vmlinux-symbol-in-module-rela.ko", "vmlinux-symbol-in-module-rela", "invalid access to vmlinux symbol 'snprintf' from module-specific livepatch relocation section"),
+        ("modinfo-livepatch.ko", "modinfo-livepatch", "module %s is not marked as a livepatch module"),
+        ("patched-function.ko", "patched-function", "symbol 'cdrom_sysctl_infx' not found in symbol table"),
+        ("implicit-dependency.ko", "implicit-dependency", "exported by module 'cdrom'"),
+        ("implicit-dependency-versions.ko", "implicit-dependency", "depmod turns such an entry into a dependency on 'cdrom'"),
+        ("implicit-dependency-depends.ko", "implicit-dependency", "depends= names module 'cdrom'"),
+    ]
+
+    @Test("the check fixtures the harness loads fail with their rule against their own kernel's world",
+          arguments: [("Fixtures/check", "Fixtures/world", "6.1.0-56-amd64"), ("Fixtures/check-6.12", "Fixtures/world-6.12", "6.12.118+deb12-amd64")])
+    func harnessFixturesFailOnTheirKernel(set: (fixtures: String, world: String, release: String)) throws {
+        for refusal in Self.kernelRefusals {
+            let result = try runProcess(Repository.executable, ["check", Repository.path("\(set.fixtures)/\(refusal.file)"),
+                                                                "-b", Repository.path(set.world), "--format", "json"])
+            #expect(result.status == 2, "\(refusal.file): \(result.stdout)\(result.stderr)")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            let target = try #require(object["target"] as? [String: Any])
+            #expect(target["release"] as? String == set.release)
+            let findings = try #require(object["findings"] as? [[String: Any]])
+            let errors = findings.filter { $0["severity"] as? String == "error" }
+            #expect(Set(errors.compactMap { $0["id"] as? String }) == [refusal.rule], "\(set.fixtures)/\(refusal.file): \(result.stdout)")
+            #expect(errors.contains { ($0["message"] as? String)?.contains(refusal.kernelMessage) == true }, "\(set.fixtures)/\(refusal.file): \(result.stdout)")
+        }
+        let clean = try runProcess(Repository.executable, ["check", Repository.path("\(set.fixtures)/base/lp_cdrom__cdrom.ko"), "-b", Repository.path(set.world)])
+        #expect(clean.status == 0, "\(clean.stdout)")
+    }
 }

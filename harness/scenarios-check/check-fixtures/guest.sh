@@ -1,5 +1,6 @@
-# check-fixtures: the real 6.1 kernel refuses each broken fixture with the message
-# klp-split check quotes, and depmod records the implicit dependencies check reports.
+# check-fixtures: the real kernel (6.1 or 6.12) refuses each broken fixture of its set
+# with the message klp-split check quotes, and depmod records the implicit dependencies
+# check reports.
 
 section "what depmod records for the implicit-dependency fixtures and the clean part"
 run 'grep -E "^extra/(implicit-dependency[a-z-]*|lp_cdrom__cdrom)\.ko:" /lib/modules/$(uname -r)/modules.dep | sort'
