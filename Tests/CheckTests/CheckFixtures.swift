@@ -188,7 +188,7 @@ enum CheckFixtures {
             }
         },
         Fixture(rule: "unknown-section", file: "unknown-section.ko", base: cdromPart, partners: [],
-                change: "`.exit.data` renamed to `__lp_unknown_table`, an allocated data section klp-split does not know") { image in
+                change: "`.exit.data` renamed to `__lp_unknown_table`, an allocated data section klp-split does not know") { image, _ in
             try image.renameSection(".exit.data", to: "__lp_unknown_table")
         },
         Fixture(rule: "module-reload-hazard", file: "module-reload-hazard.ko", base: cdromPart, partners: [],
