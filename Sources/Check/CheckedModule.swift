@@ -32,6 +32,8 @@ package struct CheckedModule: Sendable {
     package let patchProblem: String?
     /// Pointers of the klp structs that no relocation fills in (`KlpStructAudit`).
     package var structGaps: [KlpPointerGap] = []
+    /// Calls to `klp_shadow_*` in its code, with the ids decoded (`ShadowCallDecoder`).
+    package var shadowCalls: [ShadowCall] = []
 
     package init(file: String, sections: [Section], symbols: [Symbol], relocationSections: [RelocationSection],
                  modinfo: ModuleInfo, versions: [ModuleVersion], thisModuleName: String?,
@@ -110,6 +112,7 @@ package struct CheckedModule: Sendable {
                                        thisModuleName: thisModuleName, patch: patch, patchProblem: patchProblem)
             module.structGaps = audit.gaps
             module.extendedVersionSymbols = extendedSymbols
+            module.shadowCalls = try ShadowCallDecoder.calls(in: elf)
             return module
         } catch let error as CheckError {
             throw error

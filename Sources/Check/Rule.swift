@@ -1,3 +1,5 @@
+import Planner
+
 /// A rule `klp-split check` enforces: a stable id, a severity, what it checks and the kernel code
 /// (or tool behaviour) it mirrors. Every rule is listed in `Rule.all`; its messages are in
 /// `Messages.swift`.
@@ -156,6 +158,12 @@ package struct Rule: Sendable, Hashable {
     package static let partParameters = Rule(id: "part-parameters", severity: .warning,
         summary: "non-main parts have no module parameters")
 
+    // MARK: Coupling between parts (issue 17, docs/concepts.md "The consistency window")
+
+    /// The coupling rules of `CouplingAnalysis` (Planner), shared with `plan`: warnings, errors
+    /// with `--strict`, dropped with `--accept-coupling RULE:SYMBOL=REASON`.
+    package static let coupling: [Rule] = CouplingRule.allCases.map { Rule(id: $0.rawValue, severity: .warning, summary: $0.summary) }
+
     /// Every rule, in the order of the documentation.
     package static let all: [Rule] = [
         modinfoLivepatch, moduleNameMismatch, klpRelaName, klpSymName, klpRelaSection,
@@ -165,5 +173,5 @@ package struct Rule: Sendable, Hashable {
         implicitDependency, unexportedSymbol, restrictedExport, unknownExport,
         interPartDependency, dependencyCycle, duplicateFunction, duplicateExport, mixedBuild, targetBuild, multipleReplace, unreadablePatch,
         moduleReloadHazard, partParameters,
-    ]
+    ] + coupling
 }

@@ -48,6 +48,7 @@ struct BuildCommand: ParsableCommand {
             moduleBytes = try elf.moduleBytes()
             input.annotations = try KlpConvertAnnotations.read(elf: elf, image: image, file: module.file)
             input.translationUnits = LivepatchUnits.read(elf: elf)
+            input.coupling.shadowCalls = try ShadowCallDecoder.calls(in: elf)
         } catch {
             Terminal.error("\(error)")
             throw ExitCode(1)

@@ -111,8 +111,10 @@ package enum CouplingAnalysis {
         typealias Use = (part: String, call: ShadowCall, site: String)
         var byID: [ShadowID: [Use]] = [:]
         var unknown: [Use] = []
+        /// The first site of the first part (by name), which the finding is reported on.
         func firstLocation(_ uses: [Use]) -> String {
-            uses.map(\.site).min().map { String($0.split(separator: " ").first ?? "") } ?? ""
+            let first = uses.map(\.part).min()
+            return uses.filter { $0.part == first }.map(\.site).min().map { String($0.split(separator: " ").first ?? "") } ?? ""
         }
         for part in parts {
             for (call, site) in part.shadowCalls {
@@ -128,7 +130,7 @@ package enum CouplingAnalysis {
             findings.append(CouplingFinding(
                 rule: .shadowID, part: names[0], parts: names, symbol: id.description,
                 related: Set(uses.map(\.call.function)).sorted(), location: firstLocation(uses), site: sites.joined(separator: "; "),
-                message: "parts \(names.map { "'\($0)'" }.joined(separator: ", ")) use shadow variables with id \(id); split, they share that data across their own transitions, so one part's new code can find data the other has not set up yet, or has freed",
+                message: "parts \(names.map { "'\($0)'" }.joined(separator: ", ")) use shadow variables with id \(id) (\(sites.joined(separator: "; "))); split, they share that data across their own transitions, so one part's new code can find data the other has not set up yet, or has freed",
                 fix: "keep the users of id \(id) in one livepatch (build the patch unsplit), give each part its own id, order the parts with a klp_state whose callbacks set up and free the shadow data, or accept the window: \(accept)"))
         }
         let unknownParts = Set(unknown.map(\.part)).sorted()
@@ -137,7 +139,7 @@ package enum CouplingAnalysis {
             findings.append(CouplingFinding(
                 rule: .shadowUnknown, part: unknownParts[0], parts: unknownParts, symbol: "unknown",
                 related: Set(unknown.map(\.call.function)).sorted(), location: firstLocation(unknown), site: sites.joined(separator: "; "),
-                message: "parts \(unknownParts.map { "'\($0)'" }.joined(separator: ", ")) pass shadow ids klp-split cannot read from the code (not an immediate before the call), so they may share a shadow variable",
+                message: "parts \(unknownParts.map { "'\($0)'" }.joined(separator: ", ")) pass shadow ids klp-split cannot read from the code (\(sites.joined(separator: "; "))), so they may share a shadow variable",
                 fix: "pass the id as a constant (a #define), so that klp-split can compare it, or accept the window: --accept-coupling \(CouplingRule.shadowUnknown.rawValue):unknown=REASON"))
         }
         return findings
