@@ -5,7 +5,7 @@ import Planner
 /// (docs/concepts.md, "The consistency window").
 struct CouplingOptions: ParsableArguments {
     @Option(name: .customLong("accept-coupling"), help: ArgumentHelp(
-        "Accept one coupling finding between parts (RULE and SYMBOL as the finding names them, for example coupling-shadow-id:0x6c70) with the REASON the window is safe: it is reported as a note and no longer fails --strict. Repeatable.",
+        "Accept one coupling finding between parts (RULE and SYMBOL as the finding names them, for example coupling-shadow-id:0x6c70) with the REASON the window is safe: plan reports it as a note, check leaves it out, and it no longer fails --strict. Repeatable.",
         valueName: "RULE:SYMBOL=REASON"))
     var acceptCoupling: [String] = []
 

@@ -127,4 +127,15 @@ struct CouplingCommandTests {
         let all = try run(["check"] + modules + ["-b", kernel.worldPath, "--strict"])
         #expect(!all.stdout.contains("coupling-") && !all.stdout.contains("calls or takes the address"), "\(all.stdout)")
     }
+
+    @Test("a malformed --accept-coupling is a usage error (exit 64) that says what is missing",
+          arguments: [("coupling-shadow-id:0x6c70", "gives no reason"), ("shadow-id:0x6c70=why", "is not a coupling rule")])
+    func badAcceptance(text: String, problem: String) throws {
+        for command in ["plan", "check"] {
+            let result = try run([command, Self.kernels[0].fixture("lp_shadow"), "-b", Self.kernels[0].worldPath, "--accept-coupling", text])
+            #expect(result.status == 64)
+            #expect(result.stderr.contains(problem), "\(result.stderr)")
+            #expect(result.stdout.isEmpty)
+        }
+    }
 }
