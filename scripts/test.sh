@@ -100,6 +100,11 @@ klp_split_steps() {
 	step "[$kver] klp-split build and check $fixtures/lp_exports.ko (C and D between parts)" \
 		sh -c '"$1" build "$2" -b "$3" -o "$4/exports" && "$1" check "$4"/exports/*.ko -b "$3"' \
 		sh "$klp_split" "$fixtures/lp_exports.ko" "$world" "$out"
+	# issue 17: two parts share shadow id 0x6c70: check warns (coupling-shadow-id) and passes
+	# without --strict; harness/scenarios-build/split-shadow loads both parts
+	step "[$kver] klp-split build and check $fixtures/lp_shadow.ko (a shadow variable shared by two parts)" \
+		sh -c '"$1" build "$2" -b "$3" -o "$4/shadow" && "$1" check "$4"/shadow/*.ko -b "$3"' \
+		sh "$klp_split" "$fixtures/lp_shadow.ko" "$world" "$out"
 	# the release gate, on what build and convert wrote (a missing part fails here too)
 	step "[$kver] klp-split check $out/lp_twofiles.ko" "$klp_split" check "$out"/lp_twofiles.ko -b "$world"
 	step "[$kver] klp-split check $out/lp_cdrom.ko" "$klp_split" check "$out"/lp_cdrom.ko -b "$world"
