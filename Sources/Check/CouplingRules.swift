@@ -52,7 +52,7 @@ enum CouplingRules {
         }
         return CouplingPart(name: module.name, objects: objects, patched: patched,
                             callbacks: Set(patch.objects.flatMap { $0.callbacks.map(\.function) }),
-                            references: references, shadowCalls: shadowCalls)
+                            references: references, shadowCalls: shadowCalls, states: module.states)
     }
 
     /// `function+0xdelta` for the function symbol covering a site, if any.

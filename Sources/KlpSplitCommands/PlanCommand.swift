@@ -48,6 +48,7 @@ struct PlanCommand: ParsableCommand {
         let annotations = try KlpConvertAnnotations.read(elf: elf, file: module.file)
         var coupling = coupling
         coupling.shadowCalls = try ShadowCallDecoder.calls(in: elf)
+        coupling.states = try PlanCoupling.statesOfEveryPart(KlpStateReader.ids(in: elf, patch: module.patch), module.patch)
         return try makePlan(module: module, world: world, sympos: sympos, annotations: annotations,
                             units: LivepatchUnits.read(elf: elf), coupling: coupling)
     }

@@ -1,3 +1,4 @@
+import KernelWorld
 import Livepatch
 
 /// What the coupling analysis of `plan` needs beyond the plan itself (`PlanInput.coupling`).
@@ -15,7 +16,19 @@ package struct CouplingInput: Sendable {
 
 /// Runs `CouplingAnalysis` over a split plan: the parts from `Plan.parts`, their references from
 /// `Plan.references`, the shadow calls by the parts that carry their code (`Plan.carriers`).
-enum PlanCoupling {
+package enum PlanCoupling {
+    /// The patch's `klp_state` ids, for every object's part: `build` copies `klp_patch` (and the
+    /// array its `states` points to) into every part, so every part declares every state.
+    package static func statesOfEveryPart(_ ids: [UInt64], _ patch: KlpPatch) -> [String: [UInt64]] {
+        guard !ids.isEmpty else { return [:] }
+        var states: [String: [UInt64]] = [:]
+        for object in patch.objects {
+            guard let name = try? ObjectName(normalizing: object.name ?? "vmlinux") else { continue }
+            states[name.rawValue] = ids
+        }
+        return states
+    }
+
     static func apply(to plan: inout Plan, input: PlanInput) {
         let parts = plan.parts.enumerated().map { index, part in
             couplingPart(part, index: index, plan: plan, input: input)

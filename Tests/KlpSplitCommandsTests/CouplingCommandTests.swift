@@ -138,4 +138,18 @@ struct CouplingCommandTests {
             #expect(result.stdout.isEmpty)
         }
     }
+
+    @Test("lp_state: build copies klp_patch.states into every part, so plan and check report coupling-state-id 0x17", arguments: kernels)
+    func stateID(kernel: Kernel) throws {
+        let plan = try run(["plan", kernel.fixture("lp_state"), "-b", kernel.worldPath])
+        #expect(plan.status == 0, "\(plan.stderr)")
+        #expect(plan.stdout.contains("lp_state.ko: klp_patch.states: warning: parts 'lp_state', 'lp_state__cdrom' declare klp_state id 0x17"), "\(plan.stdout)")
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let parts = try buildParts("lp_state", kernel, into: "\(directory)/state")
+        #expect(try checkIDs(parts, kernel).ids.filter { $0.hasPrefix("coupling-") } == ["coupling-state-id"])
+        let accepted = try checkIDs(parts, kernel, ["--strict", "--accept-coupling", "coupling-state-id:0x17=the parts have no state callbacks"])
+        #expect(!accepted.ids.contains { $0.hasPrefix("coupling-") }, "\(accepted.output)")
+    }
 }

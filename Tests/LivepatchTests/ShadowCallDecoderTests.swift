@@ -93,3 +93,25 @@ struct ShadowCallDecoderTests {
         ])
     }
 }
+
+@Suite("klp_patch.states is read into state ids")
+struct KlpStateReaderTests {
+    @Test("lp_state (both kernels) declares state 0x17; lp_shadow declares none", arguments: ["Fixtures/modules", "Fixtures/modules-6.12"])
+    func fixture(_ directory: String) throws {
+        for (name, expected) in [("lp_state", [UInt64(0x17)]), ("lp_shadow", [])] {
+            let path = ShadowCallDecoderTests.root.appendingPathComponent("\(directory)/\(name).ko").path
+            let module = try LivepatchReader.read(path: path, displayName: "\(name).ko")
+            #expect(try KlpStateReader.ids(in: ELFFile(path: path), patch: module.patch) == expected, "\(name)")
+        }
+    }
+
+    @Test("the walk stops at id 0 and at the end of the section")
+    func walk() {
+        var bytes = [UInt8](repeating: 0, count: 24 * 3)
+        bytes[0] = 5
+        bytes[24] = 7
+        #expect(KlpStateReader.ids(in: bytes, from: 0) == [5, 7])
+        // the second entry's id would end at byte 32 of 30
+        #expect(KlpStateReader.ids(in: Array(bytes[0..<30]), from: 0) == [5])
+    }
+}
