@@ -25,7 +25,7 @@ package enum CouplingRule: String, Sendable, Codable, CaseIterable, Comparable {
     case callbackObject = "coupling-callback-object"
 
     package static func < (lhs: CouplingRule, rhs: CouplingRule) -> Bool {
-        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+        (allCases.firstIndex(of: lhs) ?? 0) < (allCases.firstIndex(of: rhs) ?? 0)
     }
 
     /// One line: what the rule finds.
