@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Validate klp-split's JSON output against docs/schema/*.v1.schema.json (JSON Schema 2020-12).
+"""Validate klp-split's JSON output against docs/schema/plan.v2.schema.json and check.v1.schema.json
+(JSON Schema 2020-12).
 
 usage: KLP_SPLIT=path/to/klp-split scripts/validate-json.py
 Validates the committed goldens, `plan --format json` of every fixture in Fixtures/modules and
@@ -17,8 +18,9 @@ import jsonschema
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 os.chdir(REPO)
 schemas = {}
+VERSIONS = {"plan": 2, "check": 1}
 for kind in ("plan", "check"):
-    with open(f"docs/schema/{kind}.v1.schema.json") as f:
+    with open(f"docs/schema/{kind}.v{VERSIONS[kind]}.schema.json") as f:
         schemas[kind] = json.load(f)
     jsonschema.Draft202012Validator.check_schema(schemas[kind])
 
@@ -32,6 +34,11 @@ for module in sorted(glob.glob("Fixtures/modules/*.ko")):
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     if result.returncode in (0, 2):
         documents.append(("plan", f"plan {os.path.basename(module)}", result.stdout))
+# an accepted coupling finding carries its reason
+result = subprocess.run([binary, "plan", "Fixtures/modules/lp_shadow.ko", "-b", "Fixtures/world", "--format", "json",
+                         "--accept-coupling", "coupling-shadow-id:0x6c70=the count is advisory"],
+                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+documents.append(("plan", "plan lp_shadow.ko --accept-coupling", result.stdout))
 result = subprocess.run([binary, "check", *sorted(glob.glob("Fixtures/check/*.ko")), "-b", "Fixtures/world",
                          "--format", "json"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
 documents.append(("check", "check Fixtures/check/*.ko", result.stdout))
@@ -42,7 +49,7 @@ for kind, name, text in documents:
         jsonschema.validate(json.loads(text), schemas[kind], cls=jsonschema.Draft202012Validator)
     except (ValueError, jsonschema.ValidationError) as error:
         failures += 1
-        print(f"{name}: does not match docs/schema/{kind}.v1.schema.json: {str(error).splitlines()[0]}", file=sys.stderr)
+        print(f"{name}: does not match docs/schema/{kind}.v{VERSIONS[kind]}.schema.json: {str(error).splitlines()[0]}", file=sys.stderr)
 plans = sum(1 for d in documents if d[0] == "plan")
 print(f"json: {plans} plan and {len(documents) - plans} check documents validated, {failures} invalid")
 sys.exit(1 if failures else 0)

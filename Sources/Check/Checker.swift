@@ -1,6 +1,10 @@
+import Planner
+
 /// Runs every rule over the modules given and the set they form. Pure: no file I/O.
 package enum Checker {
-    package static func check(_ modules: [CheckedModule], world: CheckWorld) -> CheckReport {
+    /// `acceptances`: coupling findings accepted with a reason (`--accept-coupling`), left out.
+    package static func check(_ modules: [CheckedModule], world: CheckWorld,
+                              acceptances: [CouplingAcceptance] = []) -> CheckReport {
         var findings = FindingList()
         for module in modules {
             ModuleFormatRules.check(module, into: &findings)
@@ -12,6 +16,7 @@ package enum Checker {
         }
         SetRules.check(modules, world: world, into: &findings)
         ProvenanceRules.checkSet(modules, into: &findings)
+        CouplingRules.check(modules, accepting: acceptances, into: &findings)
         var report = CheckReport(modules: modules, findings: findings.findings)
         report.target = world.target
         return report

@@ -1,3 +1,5 @@
+import Planner
+
 /// A rule `klp-split check` enforces: a stable id, a severity, what it checks and the kernel code
 /// (or tool behaviour) it mirrors. Every rule is listed in `Rule.all`; its messages are in
 /// `Messages.swift`.
@@ -161,6 +163,11 @@ package struct Rule: Sendable, Hashable {
     /// included (issue 19).
     package static let unknownSection = Rule(id: "unknown-section", severity: .warning,
         summary: "every allocated section of a part is one klp-split knows how to split")
+    // MARK: Coupling between parts (issue 17, docs/concepts.md "The consistency window")
+
+    /// The coupling rules of `CouplingAnalysis` (Planner), shared with `plan`: warnings, errors
+    /// with `--strict`, dropped with `--accept-coupling RULE:SYMBOL=REASON`.
+    package static let coupling: [Rule] = CouplingRule.allCases.map { Rule(id: $0.rawValue, severity: .warning, summary: $0.summary) }
 
     /// Every rule, in the order of the documentation.
     package static let all: [Rule] = [
@@ -171,5 +178,5 @@ package struct Rule: Sendable, Hashable {
         implicitDependency, unexportedSymbol, restrictedExport, unknownExport,
         interPartDependency, dependencyCycle, duplicateFunction, duplicateExport, mixedBuild, targetBuild, multipleReplace, unreadablePatch,
         moduleReloadHazard, partParameters, unknownSection,
-    ]
+    ] + coupling
 }

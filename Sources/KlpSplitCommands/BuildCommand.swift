@@ -48,6 +48,8 @@ struct BuildCommand: ParsableCommand {
             moduleBytes = try elf.moduleBytes()
             input.annotations = try KlpConvertAnnotations.read(elf: elf, image: image, file: module.file)
             input.translationUnits = LivepatchUnits.read(elf: elf)
+            input.coupling.shadowCalls = try ShadowCallDecoder.calls(in: elf)
+            input.coupling.states = try PlanCoupling.statesOfEveryPart(KlpStateReader.ids(in: elf, patch: module.patch), module.patch)
         } catch {
             Terminal.error("\(error)")
             throw ExitCode(1)

@@ -34,8 +34,11 @@ struct CheckCommand: ParsableCommand {
     @Option(help: "Output format: text (one finding per line) or json (schemaVersion 1).")
     var format: Format = .text
 
-    @Flag(help: "Fail (exit 2) on warnings too.")
+    @Flag(help: "Fail (exit 2) on warnings too (coupling between parts among them).")
     var strict = false
+
+    @OptionGroup(title: "Coupling between parts")
+    var coupling: CouplingOptions
 
     @OptionGroup(title: "Output")
     var colour: ColorOptions
@@ -63,7 +66,7 @@ struct CheckCommand: ParsableCommand {
             Terminal.error("\(error)")
             throw ExitCode(1)
         }
-        let report = Checker.check(checked, world: worldFacts)
+        let report = Checker.check(checked, world: worldFacts, acceptances: coupling.acceptances)
         var policyMismatch = false
         if let target = worldFacts.target, let hazard = target.hasReloadHazard {
             for (file, policy) in policies where policy.reloadHazard != hazard {

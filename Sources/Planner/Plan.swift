@@ -2,7 +2,7 @@ import KernelWorld
 
 /// The result of planning: the parts, every reference with its category, and the problems.
 package struct Plan: Sendable, Codable, Equatable {
-    package var schemaVersion = 1
+    package var schemaVersion = 2
     /// The input file as given on the command line.
     package let input: String
     package let patch: String
@@ -12,7 +12,9 @@ package struct Plan: Sendable, Codable, Equatable {
     package let parts: [Part]
     package let references: [Reference]
     package let relocations: [RelocationAccount]
-    package let diagnostics: [Diagnostic]
+    package var diagnostics: [Diagnostic]
+    /// Code of two parts that the split lets run half patched (`CouplingAnalysis`); schemaVersion 2.
+    package var coupling: [CouplingFinding] = []
     /// The target kernel the plan was made for (`PlanInput.target`).
     package var target: TargetKernel?
     /// For `build`: which parts carry each section of the input (content, duplicated and module
@@ -24,7 +26,7 @@ package struct Plan: Sendable, Codable, Equatable {
     package var roles: [SectionRole] = []
 
     enum CodingKeys: String, CodingKey {
-        case schemaVersion, input, patch, metadata, replace, target, parts, references, relocations, diagnostics
+        case schemaVersion, input, patch, metadata, replace, target, parts, references, relocations, diagnostics, coupling
     }
 
     package var errorCount: Int { diagnostics.filter { $0.severity == .error }.count }

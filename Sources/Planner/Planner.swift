@@ -6,7 +6,9 @@ import Livepatch
 package enum Planner {
     package static func plan(_ input: PlanInput) -> Plan {
         var context = PlanningContext(input: input)
-        return context.run()
+        var plan = context.run()
+        if !input.wholeModule { PlanCoupling.apply(to: &plan, input: input) }
+        return plan
     }
 }
 
