@@ -104,6 +104,18 @@ klp_split_steps() {
 	step "[$kver] klp-split build --sign-key (TEST-ONLY key) $fixtures/lp_split.ko and check --require-signature" \
 		sh -c '"$1" build "$2" -b "$3" --sympos ucode_path=2 -o "$4/signed" --sign-key Fixtures/signing/TEST-ONLY-signing-key.pem --sign-cert Fixtures/signing/TEST-ONLY-signing-cert.pem && "$1" check "$4"/signed/*.ko -b "$3" --require-signature' \
 		sh "$klp_split" "$fixtures/lp_split.ko" "$world" "$out"
+	step "[$kver] klp-split build and check $fixtures/lp_idioms.ko (everyday idioms in two parts, issue 19)" \
+		sh -c '"$1" build "$2" -b "$3" -o "$4/idioms" && "$1" check "$4"/idioms/*.ko -b "$3"' \
+		sh "$klp_split" "$fixtures/lp_idioms.ko" "$world" "$out"
+	# issue 17: two builds of lp_prov and of the out-of-tree provmod (kbuild against the headers
+	# harness/setup.sh installed), the parts of each, and check refusing their mixes (split-provenance)
+	step "[$kver] harness/build-provenance.sh (two builds of a patch and of its target module; check refuses the mixes)" \
+		harness/build-provenance.sh "$kver" "$world" "$out" "$klp_split"
+	# issue 17: two parts share shadow id 0x6c70: check warns (coupling-shadow-id) and passes
+	# without --strict; harness/scenarios-build/split-shadow loads both parts
+	step "[$kver] klp-split build and check $fixtures/lp_shadow.ko (a shadow variable shared by two parts)" \
+		sh -c '"$1" build "$2" -b "$3" -o "$4/shadow" && "$1" check "$4"/shadow/*.ko -b "$3"' \
+		sh "$klp_split" "$fixtures/lp_shadow.ko" "$world" "$out"
 	# the release gate, on what build and convert wrote (a missing part fails here too)
 	step "[$kver] klp-split check $out/lp_twofiles.ko" "$klp_split" check "$out"/lp_twofiles.ko -b "$world"
 	step "[$kver] klp-split check $out/lp_cdrom.ko" "$klp_split" check "$out"/lp_cdrom.ko -b "$world"

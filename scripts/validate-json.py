@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Validate klp-split's JSON output against docs/schema (plan.v1, check.v2; JSON Schema 2020-12).
+"""Validate klp-split's JSON output against docs/schema/plan.v2.schema.json and check.v2.schema.json
+(JSON Schema 2020-12).
 
 usage: KLP_SPLIT=path/to/klp-split scripts/validate-json.py
 Validates the committed goldens, `plan --format json` of every fixture in Fixtures/modules and
@@ -18,9 +19,9 @@ import jsonschema
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 os.chdir(REPO)
 schemas = {}
-VERSIONS = {"plan": 1, "check": 2}
-for kind, version in VERSIONS.items():
-    with open(f"docs/schema/{kind}.v{version}.schema.json") as f:
+VERSIONS = {"plan": 2, "check": 2}
+for kind in ("plan", "check"):
+    with open(f"docs/schema/{kind}.v{VERSIONS[kind]}.schema.json") as f:
         schemas[kind] = json.load(f)
     jsonschema.Draft202012Validator.check_schema(schemas[kind])
 
@@ -34,6 +35,11 @@ for module in sorted(glob.glob("Fixtures/modules/*.ko")):
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     if result.returncode in (0, 2):
         documents.append(("plan", f"plan {os.path.basename(module)}", result.stdout))
+# an accepted coupling finding carries its reason
+result = subprocess.run([binary, "plan", "Fixtures/modules/lp_shadow.ko", "-b", "Fixtures/world", "--format", "json",
+                         "--accept-coupling", "coupling-shadow-id:0x6c70=the count is advisory"],
+                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+documents.append(("plan", "plan lp_shadow.ko --accept-coupling", result.stdout))
 result = subprocess.run([binary, "check", *sorted(glob.glob("Fixtures/check/*.ko")), "-b", "Fixtures/world",
                          "--format", "json"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
 documents.append(("check", "check Fixtures/check/*.ko", result.stdout))

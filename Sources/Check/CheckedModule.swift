@@ -32,6 +32,10 @@ package struct CheckedModule: Sendable {
     package let patchProblem: String?
     /// Pointers of the klp structs that no relocation fills in (`KlpStructAudit`).
     package var structGaps: [KlpPointerGap] = []
+    /// Calls to `klp_shadow_*` in its code, with the ids decoded (`ShadowCallDecoder`).
+    package var shadowCalls: [ShadowCall] = []
+    /// The `klp_state` ids its klp_patch declares (`KlpStateReader`).
+    package var states: [UInt64] = []
     /// The appended module signature, if any.
     package var signature: SignatureState = .unsigned
 
@@ -112,6 +116,8 @@ package struct CheckedModule: Sendable {
                                        thisModuleName: thisModuleName, patch: patch, patchProblem: patchProblem)
             module.structGaps = audit.gaps
             module.extendedVersionSymbols = extendedSymbols
+            module.shadowCalls = try ShadowCallDecoder.calls(in: elf)
+            if let patch { module.states = try KlpStateReader.ids(in: elf, patch: patch) }
             module.signature = try SignatureState.read(elf)
             return module
         } catch let error as CheckError {

@@ -202,6 +202,10 @@ enum Messages {
         "the target is x86 Linux \(version) (before 6.3, no clear_relocate_add()), and this module has klp relocations for \(modules.joined(separator: ", ")); reloading such a module while this livepatch is loaded fails with \"Skipping invalid relocation target, existing value is nonzero\". Remove the livepatch before the module, as the modprobe.d policy of 'klp-split build' does"
     }
 
+    static func unknownSection(_ name: String) -> String {
+        "klp-split does not know section '\(name)': if the kernel walks it as a table of entries (like __jump_table or __dyndbg), this part carries all of them, the other parts' included; report the section, or build the livepatch without it"
+    }
+
     static func partParameters(_ names: [String]) -> String {
         "non-main part has module parameters (\(names.joined(separator: ", "))); they exist once per part and only while that part is loaded, so keep parameters in the main part"
     }

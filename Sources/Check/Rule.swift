@@ -1,3 +1,5 @@
+import Planner
+
 /// A rule `klp-split check` enforces: a stable id, a severity, what it checks and the kernel code
 /// (or tool behaviour) it mirrors. Every rule is listed in `Rule.all`; its messages are in
 /// `Messages.swift`.
@@ -156,6 +158,12 @@ package struct Rule: Sendable, Hashable {
     package static let partParameters = Rule(id: "part-parameters", severity: .warning,
         summary: "non-main parts have no module parameters")
 
+    /// klp-split knows the sections it splits (Planner `SectionRole.isKnown`); a part holding any
+    /// other allocated section may carry a table the kernel walks whole, other parts' entries
+    /// included (issue 19).
+    package static let unknownSection = Rule(id: "unknown-section", severity: .warning,
+        summary: "every allocated section of a part is one klp-split knows how to split")
+
     // MARK: Signatures
 
     /// kernel/module/signing.c `module_sig_check()`: a module that ends in the signature magic but
@@ -170,6 +178,12 @@ package struct Rule: Sendable, Hashable {
     package static let signatureRequired = Rule(id: "signature-required", severity: .error,
         summary: "with --require-signature, every module is signed")
 
+    // MARK: Coupling between parts (issue 17, docs/concepts.md "The consistency window")
+
+    /// The coupling rules of `CouplingAnalysis` (Planner), shared with `plan`: warnings, errors
+    /// with `--strict`, dropped with `--accept-coupling RULE:SYMBOL=REASON`.
+    package static let coupling: [Rule] = CouplingRule.allCases.map { Rule(id: $0.rawValue, severity: .warning, summary: $0.summary) }
+
     /// Every rule, in the order of the documentation.
     package static let all: [Rule] = [
         modinfoLivepatch, moduleNameMismatch, klpRelaName, klpSymName, klpRelaSection,
@@ -178,6 +192,6 @@ package struct Rule: Sendable, Hashable {
         klpSymbolMissing, klpSymbolAmbiguous, klpSymbolPosition, klpCRC, patchedFunction, noSymbolOrder,
         implicitDependency, unexportedSymbol, restrictedExport, unknownExport,
         interPartDependency, dependencyCycle, duplicateFunction, duplicateExport, mixedBuild, targetBuild, multipleReplace, unreadablePatch,
-        moduleReloadHazard, partParameters, malformedSignature, signatureRequired,
-    ]
+        moduleReloadHazard, partParameters, unknownSection, malformedSignature, signatureRequired,
+    ] + coupling
 }

@@ -74,7 +74,7 @@ package struct ModprobePolicy: Sendable, Equatable {
 
     // MARK: Writing
 
-    /// The modprobe.d file.
+    /// The modprobe.d file. It holds no backslash: kmod's reader drops them (`ShellQuoting.message`).
     ///
     /// The module's own `install` rule loads the module first and the part after it, and the part
     /// cannot change its exit status: a part that fails is reported to the kernel log
@@ -130,13 +130,14 @@ package struct ModprobePolicy: Sendable, Equatable {
                            "the running \(rule.module) is not the build the part was made for (\(target.modinfoKey) \(target.value))"))
         }
         return checks.map { check in
-            "if ! { \(check.test); }; then { echo \(q("klp-split: livepatch part \(rule.part) not loaded: \(check.reason)")) > /dev/kmsg; } 2>/dev/null; exit 1; fi"
+            "if ! { \(check.test); }; then { echo \(ShellQuoting.message("klp-split: livepatch part \(rule.part) not loaded: \(check.reason)")) > /dev/kmsg; } 2>/dev/null; exit 1; fi"
         }
     }
 
-    /// The last `bytes` bytes of a sysfs note file (its descriptor) in lower-case hexadecimal.
+    /// The last `bytes` bytes of a sysfs note file (its descriptor) in lower-case hexadecimal
+    /// (`tr -dc 0-9a-f` keeps the digits: the policy holds no backslash, see `ShellQuoting.message`).
     static func noteHex(_ path: String, bytes: Int) -> String {
-        "tail -c \(bytes) \(ShellQuoting.word(path)) 2>/dev/null | od -An -v -tx1 | tr -d \" \\n\""
+        "tail -c \(bytes) \(ShellQuoting.word(path)) 2>/dev/null | od -An -v -tx1 | tr -dc 0-9a-f"
     }
 
     /// Writes why a part did not load to the kernel log; never fails.

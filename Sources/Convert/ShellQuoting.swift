@@ -13,6 +13,18 @@ package enum ShellQuoting {
         return "'" + value.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
     }
 
+    /// One of klp-split's own log messages as one double-quoted word that holds no `'` and no
+    /// backslash, so it can stand inside a single-quoted `/bin/sh -c '...'` command of the policy:
+    /// kmod's modprobe.d reader (`getline_wrapped()`, libkmod-util.c) drops every backslash, so a
+    /// nested `'\''` would lose its quoting. The messages hold kbuild names and hexadecimal digits;
+    /// any character outside `[A-Za-z0-9_./:-]`, space, `(`, `)`, `,`, `=` and `;` becomes `_`.
+    package static func message(_ text: String) -> String {
+        let kept = text.unicodeScalars.map { scalar -> Character in
+            isPlain(scalar) || " (),=;".unicodeScalars.contains(scalar) ? Character(scalar) : "_"
+        }
+        return "\"" + String(kept) + "\""
+    }
+
     private static func isPlain(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar {
         case "A"..."Z", "a"..."z", "0"..."9", "_", ".", "/", ":", "-": true

@@ -56,6 +56,8 @@ struct BuildCommand: ParsableCommand {
             SignedInput.note(elf.signature, file: module.file, signing: signer != nil)
             input.annotations = try KlpConvertAnnotations.read(elf: elf, image: image, file: module.file)
             input.translationUnits = LivepatchUnits.read(elf: elf)
+            input.coupling.shadowCalls = try ShadowCallDecoder.calls(in: elf)
+            input.coupling.states = try PlanCoupling.statesOfEveryPart(KlpStateReader.ids(in: elf, patch: module.patch), module.patch)
         } catch {
             Terminal.error("\(error)")
             throw ExitCode(1)

@@ -35,11 +35,14 @@ struct CheckCommand: ParsableCommand {
     @Option(help: "Output format: text (one finding per line) or json (schemaVersion 2).")
     var format: Format = .text
 
-    @Flag(help: "Fail (exit 2) on warnings too.")
+    @Flag(help: "Fail (exit 2) on warnings too (coupling between parts among them).")
     var strict = false
 
     @Flag(name: .customLong("require-signature"), help: "Make an unsigned module an error (rule signature-required), as module.sig_enforce=1 or Secure Boot does.")
     var requireSignature = false
+
+    @OptionGroup(title: "Coupling between parts")
+    var coupling: CouplingOptions
 
     @OptionGroup(title: "Output")
     var colour: ColorOptions
@@ -67,7 +70,8 @@ struct CheckCommand: ParsableCommand {
             Terminal.error("\(error)")
             throw ExitCode(1)
         }
-        let report = Checker.check(checked, world: worldFacts, requireSignature: requireSignature)
+        let report = Checker.check(checked, world: worldFacts, acceptances: coupling.acceptances,
+                                   requireSignature: requireSignature)
         var policyMismatch = false
         if let target = worldFacts.target, let hazard = target.hasReloadHazard {
             for (file, policy) in policies where policy.reloadHazard != hazard {

@@ -96,7 +96,9 @@ struct BuildProvenanceTests {
     /// reading the part file in `parts`, and the kernel log a file.
     func guardCommand(conf: String, part: String, parts: String, root: String) throws -> String {
         let line = try #require(conf.split(separator: "\n").first { $0.hasPrefix("install \(part) /bin/sh -c ") })
-        let word = String(line.dropFirst("install \(part) /bin/sh -c ".count))
+        // kmod's modprobe.d reader (getline_wrapped()) drops every backslash before sh sees the line
+        #expect(!conf.contains("\\"), "the policy holds a backslash, which kmod drops")
+        let word = String(line.dropFirst("install \(part) /bin/sh -c ".count)).replacingOccurrences(of: "\\", with: "")
         let unquoted = try runProcess("/bin/sh", ["-c", "eval \"set -- $0\"; printf %s \"$1\"", word]).stdout
         return unquoted
             .replacingOccurrences(of: "/sys/", with: "\(root)/sys/")

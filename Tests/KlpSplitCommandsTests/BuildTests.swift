@@ -23,7 +23,7 @@ struct BuildTests {
         try runProcess(which("readelf")!, ["-W", "-S", "-s", "-r", path]).stdout
     }
 
-    @Test("building twice gives byte-identical modules", arguments: ["lp_cdrom", "lp_klpbuild", "lp_vmlinux"])
+    @Test("building twice gives byte-identical modules", arguments: ["lp_cdrom", "lp_klpbuild", "lp_vmlinux", "lp_idioms"])
     func deterministic(fixture: String) throws {
         let second = output + "-again"
         defer { try? FileManager.default.removeItem(atPath: output); try? FileManager.default.removeItem(atPath: second) }
@@ -39,7 +39,7 @@ struct BuildTests {
     }
 
     @Test("every part follows the livepatch ELF format", .enabled(if: which("readelf") != nil),
-          arguments: ["lp_cdrom", "lp_klpbuild", "lp_vmlinux"])
+          arguments: ["lp_cdrom", "lp_klpbuild", "lp_vmlinux", "lp_idioms"])
     func elfFormat(fixture: String) throws {
         defer { try? FileManager.default.removeItem(atPath: output) }
         let result = try build(fixture)
