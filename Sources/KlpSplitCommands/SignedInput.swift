@@ -9,7 +9,13 @@ enum SignedInput {
         if case .unsigned = signature { return }
         let next = signing ? "the modules written are signed with --sign-key/--sign-cert"
             : "sign the modules written with --sign-key KEY --sign-cert CERT (or the kernel's scripts/sign-file)"
-        Terminal.error("\(file): note: the input is signed, but its signature does not carry over: the modules written are different bytes; \(next)")
+        let what: String
+        if case .malformed(let reason) = signature {
+            what = "the input ends in a module signature trailer (a malformed one: \(reason))"
+        } else {
+            what = "the input is signed"
+        }
+        Terminal.error("\(file): note: \(what), but its signature does not carry over: the modules written are different bytes; \(next)")
     }
 
     /// The summary line after the modules were written signed.

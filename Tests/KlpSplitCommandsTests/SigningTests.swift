@@ -225,6 +225,15 @@ struct SigningTests {
                                       "--sign-key", Self.key, "--sign-cert", Self.certificate])
         #expect(converted.status == 0, "\(converted.stderr)")
         #expect(converted.stderr.contains(note + "the modules written are signed with --sign-key/--sign-cert"), "\(converted.stderr)")
+        // a malformed trailer (sig_len past the start of the file) is read too, and said to be malformed
+        var malformed = try bytes(input)
+        malformed.replaceSubrange((malformed.count - 32)..<(malformed.count - 28), with: [0x7f, 0xff, 0xff, 0xff])
+        try Data(malformed).write(to: URL(fileURLWithPath: "\(scratch)/lp_split_bad.ko"))
+        let fromMalformed = try klpSplit(["convert", "\(scratch)/lp_split_bad.ko", "-b", Repository.world, "--sympos", "ucode_path=2",
+                                          "-o", "\(scratch)/from-malformed.ko"])
+        #expect(fromMalformed.status == 0, "\(fromMalformed.stderr)")
+        #expect(fromMalformed.stderr.hasPrefix("lp_split_bad.ko: note: the input ends in a module signature trailer (a malformed one: sig_len 2147483647 is larger than the "),
+                "\(fromMalformed.stderr)")
     }
 
     @Test("check reports unsigned, signed and malformed signatures; --require-signature makes unsigned an error")
