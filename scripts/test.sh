@@ -99,6 +99,12 @@ klp_split_steps() {
 	step "[$kver] klp-split build and check $fixtures/lp_exports.ko (C and D between parts)" \
 		sh -c '"$1" build "$2" -b "$3" -o "$4/exports" && "$1" check "$4"/exports/*.ko -b "$3"' \
 		sh "$klp_split" "$fixtures/lp_exports.ko" "$world" "$out"
+	step "[$kver] klp-split build and check $fixtures/lp_callbacks.ko (callbacks-only objects, a parameter) and lp_states*.ko (klp_state)" \
+		sh -c '"$1" build "$2/lp_callbacks.ko" -b "$3" -o "$4/callbacks" && "$1" check "$4"/callbacks/*.ko -b "$3" &&
+			"$1" build "$2/lp_states.ko" -b "$3" -o "$4/states" && "$1" check "$4"/states/*.ko -b "$3" &&
+			! "$1" plan "$2/lp_states_multi.ko" -b "$3" >/dev/null &&
+			"$1" build "$2/lp_states_multi.ko" -b "$3" --states-in-every-part -o "$4/states_multi" && "$1" check "$4"/states_multi/*.ko -b "$3"' \
+		sh "$klp_split" "$fixtures" "$world" "$out"
 	# the release gate, on what build and convert wrote (a missing part fails here too)
 	step "[$kver] klp-split check $out/lp_twofiles.ko" "$klp_split" check "$out"/lp_twofiles.ko -b "$world"
 	step "[$kver] klp-split check $out/lp_cdrom.ko" "$klp_split" check "$out"/lp_cdrom.ko -b "$world"

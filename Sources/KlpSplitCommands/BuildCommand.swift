@@ -32,6 +32,9 @@ struct BuildCommand: ParsableCommand {
     @Flag(name: .customLong("no-replace"), help: "Build the parts of a replace = true patch as non-replacing patches.")
     var noReplace = false
 
+    @Flag(name: .customLong("states-in-every-part"), help: "Split a patch with klp_state entries by giving every part its own copy of them (rule klp-state).")
+    var statesInEveryPart = false
+
     @Flag(name: [.customShort("n"), .customLong("dry-run")], help: "Build everything in memory, write nothing.")
     var dryRun = false
 
@@ -46,6 +49,7 @@ struct BuildCommand: ParsableCommand {
             image = try ELFImage(reading: elf)
             input.annotations = try KlpConvertAnnotations.read(elf: elf, image: image, file: module.file)
             input.translationUnits = LivepatchUnits.read(elf: elf)
+            input.statesInEveryPart = statesInEveryPart
         } catch {
             Terminal.error("\(error)")
             throw ExitCode(1)

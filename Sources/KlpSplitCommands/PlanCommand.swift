@@ -26,6 +26,9 @@ struct PlanCommand: ParsableCommand {
     @OptionGroup(title: "Symbol positions")
     var positions: SymposOptions
 
+    @Flag(name: .customLong("states-in-every-part"), help: "Split a patch with klp_state entries by giving every part its own copy of them (rule klp-state).")
+    var statesInEveryPart = false
+
     @Option(help: "Output format: text (a tree), json (schemaVersion 1), dot (Graphviz) or svg (the graph drawn by Graphviz's dot, which must be installed).")
     var format: Format = .text
 
@@ -33,12 +36,13 @@ struct PlanCommand: ParsableCommand {
     var colour: ColorOptions
 
     /// Reads the livepatch and its kernel world and plans the split (no output).
-    static func makePlan(livepatch: String, world: KernelWorldOptions, sympos: [SymposChoice] = []) throws -> Plan {
+    static func makePlan(livepatch: String, world: KernelWorldOptions, sympos: [SymposChoice] = [],
+                         statesInEveryPart: Bool = false) throws -> Plan {
         let module = try readLivepatch(livepatch)
         let elf = try ELFFile(path: livepatch)
         let annotations = try KlpConvertAnnotations.read(elf: elf, file: module.file)
         return try makePlan(module: module, world: world, sympos: sympos, annotations: annotations,
-                            units: LivepatchUnits.read(elf: elf))
+                            units: LivepatchUnits.read(elf: elf), statesInEveryPart: statesInEveryPart)
     }
 
     static func readLivepatch(_ path: String) throws -> LivepatchModule {
@@ -47,17 +51,20 @@ struct PlanCommand: ParsableCommand {
     }
 
     static func makePlan(module: LivepatchModule, world: KernelWorldOptions, sympos: [SymposChoice],
-                         annotations: [SymposAnnotation] = [], units: [TranslationUnit] = []) throws -> Plan {
+                         annotations: [SymposAnnotation] = [], units: [TranslationUnit] = [],
+                         statesInEveryPart: Bool = false) throws -> Plan {
         var input = try KernelWorldLoader(options: world).load(for: module, sympos: sympos)
         input.annotations = annotations
         input.translationUnits = units
+        input.statesInEveryPart = statesInEveryPart
         return Planner.plan(input)
     }
 
     func run() throws {
         let plan: Plan
         do {
-            plan = try Self.makePlan(livepatch: livepatch, world: world, sympos: positions.choices)
+            plan = try Self.makePlan(livepatch: livepatch, world: world, sympos: positions.choices,
+                                     statesInEveryPart: statesInEveryPart)
         } catch {
             Terminal.error("\(error)")
             throw ExitCode(1)

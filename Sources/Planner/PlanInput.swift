@@ -25,6 +25,9 @@ package struct PlanInput: Sendable {
     /// The livepatch's compile units (DWARF), which decide who owns an export when each part's
     /// code comes from its own source file; empty when unknown.
     package var translationUnits: [TranslationUnit] = []
+    /// `--states-in-every-part`: a patch with `klp_state` entries is split with the states copied
+    /// into every part (`klp-state`); without it such a patch of several parts is refused.
+    package var statesInEveryPart = false
 
     package init(livepatch: LivepatchModule, exports: ExportTable,
                  dependencies: [ObjectName: Set<ObjectName>], symbolOrder: [ObjectName: SymbolOrder],
