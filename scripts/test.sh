@@ -16,7 +16,9 @@
 #      multi-object fixture lp_split (and lp_klpbuild) and 'klp-split convert' of lp_twofiles and
 #      lp_cdrom from that kernel's fixtures (Fixtures/modules, Fixtures/modules-6.12) against its
 #      world (Fixtures/world, Fixtures/world-6.12) into <tmp>/<KVER>/, then 'klp-split check' of
-#      what they wrote; harness/run.sh boots each real kernel under qemu TCG and checks every
+#      what they wrote; harness/selftests/host.sh builds the kernel's own livepatch samples and
+#      selftest modules (from the linux-source package setup.sh extracted) and plans, builds and
+#      checks each as harness/selftests/modules.<series> expects; harness/run.sh boots each real kernel under qemu TCG and checks every
 #      scenario of harness/scenarios, harness/scenarios-build (they load the parts that build just
 #      wrote, after 'klp-split check' passed them, and the modules convert wrote) and
 #      harness/scenarios-check (the kernel refuses check's broken fixtures with the messages check
@@ -114,6 +116,12 @@ klp_split_steps() {
 		"$klp_split" check "$out"/lp_klpbuild.ko "$out"/lp_klpbuild__*.ko -b "$world"
 }
 for kver in "${kernels[@]}"; do klp_split_steps "$kver"; done
+# the kernel's own livepatch samples and selftests (issue 20), from the linux-source package
+# harness/setup.sh extracted: each module planned, built and checked as harness/selftests/modules.<series> says
+for kver in "${kernels[@]}"; do
+	step "[$kver] harness/selftests/host.sh (the kernel's livepatch samples and selftest modules)" \
+		env KLP_SPLIT="$klp_split" harness/selftests/host.sh "$kver" "$parts/$kver/selftests"
+done
 echo "[test] harness/run.sh on ${kernels[*]} (harness/scenarios, harness/scenarios-build and harness/scenarios-check)"
 KLP_SPLIT_KERNELS="${kernels[*]}" KLP_SPLIT_OUT_ROOT=$parts \
 	KLP_SPLIT_SCENARIOS=$REPO/harness/scenarios-build:$REPO/harness/scenarios-check harness/run.sh || status=1
