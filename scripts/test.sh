@@ -125,6 +125,11 @@ done
 echo "[test] harness/run.sh on ${kernels[*]} (harness/scenarios, harness/scenarios-build and harness/scenarios-check)"
 KLP_SPLIT_KERNELS="${kernels[*]}" KLP_SPLIT_OUT_ROOT=$parts \
 	KLP_SPLIT_SCENARIOS=$REPO/harness/scenarios-build:$REPO/harness/scenarios-check harness/run.sh || status=1
+echo "[test] harness/run.sh selftests on ${kernels[*]}: the kernel's own livepatch selftest scripts, run as upstream wrote them (one boot per kernel)"
+KLP_SPLIT_KERNELS="${kernels[*]}" KLP_SPLIT_OUT_ROOT=$parts KLP_SPLIT_TIMEOUT=900 \
+	harness/run.sh "$REPO/harness/scenarios-selftests/selftests" || status=1
+echo "[test] harness/selftests/report.sh: one line per upstream test case and way"
+KLP_SPLIT_OUT_ROOT=$parts harness/selftests/report.sh "${kernels[@]}" || status=1
 logs=${KLP_SPLIT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/klp-split}/harness/logs
 echo "[test] the kernel output docs/tutorial.md quotes is in this run's split-eager log on 6.1.0-56-amd64"
 scripts/tutorial.py --kernel-log "$logs/6.1.0-56-amd64/split-eager.log" || status=1

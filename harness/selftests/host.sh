@@ -75,6 +75,15 @@ for ko in "$OUT"/modules/*.ko; do
 done
 depmod -b "$OUT/world" "$KVER"
 
+# ---- 2b. what the guest gets (harness/scenarios-selftests/selftests): the selftest
+# modules as built (debug info stripped) in test_modules/ and the upstream scripts ----
+mkdir -p "$OUT/guest/test_modules"
+for n in "${NAMES[@]}"; do
+	case $n in test_klp_*) strip --strip-debug -o "$OUT/guest/test_modules/$n.ko" "$OUT/modules/$n.ko" ;; esac
+done
+cp "$SRC"/tools/testing/selftests/livepatch/functions.sh "$SRC"/tools/testing/selftests/livepatch/test-*.sh "$OUT/guest/"
+tar -C "$OUT/guest" -cf "$OUT/guest.tar" .
+
 # ---- 3. plan, build, check ----
 # ids FILE...: the sorted, unique ids of errors and warnings in plan/check JSON outputs
 ids() {
