@@ -22,7 +22,10 @@
 #      scenario of harness/scenarios, harness/scenarios-build (they load the parts that build just
 #      wrote, after 'klp-split check' passed them, and the modules convert wrote) and
 #      harness/scenarios-check (the kernel refuses check's broken fixtures with the messages check
-#      quotes; 6.1 only). A failing klp-split step is reported, the other steps and the harness
+#      quotes; 6.1 only); then one boot per kernel of harness/scenarios-selftests/selftests (the
+#      kernel's own test-livepatch.sh, test-callbacks.sh, test-shadow-vars.sh and test-state.sh,
+#      unsplit and split) and harness/selftests/report.sh (one line per test case and way).
+#      A failing klp-split step is reported, the other steps and the harness
 #      still run (scenarios that need its output then fail too), and the script exits 1.
 # --unit skips steps 3 and 4 and says so loudly; CI never passes it.
 set -euo pipefail

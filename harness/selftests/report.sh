@@ -10,7 +10,8 @@
 # printed "TEST: <its name> ... ok". A case the script never reached (an earlier case died)
 # fails too. The number of cases is counted in the script itself (its start_test calls).
 # A script that loads a livepatch of several parts is not run split (host.sh lists it in
-# guest/split/skip): each of its cases is "SKIP ... split" with the reason, never PASS.
+# guest/split/skip), nor one that loads no livepatch: each of its cases is "SKIP ... split"
+# with the reason, never PASS.
 # Ends with "N passed, N failed, N skipped"; exits 1 when anything failed.
 #
 # env: KLP_SPLIT_CACHE (logs in $KLP_SPLIT_CACHE/harness/logs/KVER/selftests.log),
@@ -31,7 +32,11 @@ for kver in "$@"; do
 				i=0
 				while IFS= read -r name; do
 					i=$((i + 1))
-					echo "SKIP $script#$i $way [$kver] ($name; the script loads $skip, a livepatch of several parts: the multi-part rule is not derived yet)"
+					if [ "$skip" = - ]; then
+						echo "SKIP $script#$i $way [$kver] ($name; the script loads no livepatch: nothing to split)"
+					else
+						echo "SKIP $script#$i $way [$kver] ($name; the script loads $skip, a livepatch of several parts: the multi-part rule is not derived yet)"
+					fi
 					skipped=$((skipped + 1))
 				done < <(sed -n 's/^start_test "\(.*\)"$/\1/p' "$src")
 				continue
