@@ -34,6 +34,9 @@ struct BuildCommand: ParsableCommand {
     @Flag(name: .customLong("no-replace"), help: "Build the parts of a replace = true patch as non-replacing patches.")
     var noReplace = false
 
+    @Flag(name: .customLong("states-in-every-part"), help: "Split a patch with klp_state entries by giving every part its own copy of them (rule klp-state).")
+    var statesInEveryPart = false
+
     @Flag(name: [.customShort("n"), .customLong("dry-run")], help: "Build everything in memory, write nothing.")
     var dryRun = false
 
@@ -58,6 +61,7 @@ struct BuildCommand: ParsableCommand {
             input.translationUnits = LivepatchUnits.read(elf: elf)
             input.coupling.shadowCalls = try ShadowCallDecoder.calls(in: elf)
             input.coupling.states = try PlanCoupling.statesOfEveryPart(KlpStateReader.ids(in: elf, patch: module.patch), module.patch)
+            input.statesInEveryPart = statesInEveryPart
         } catch {
             Terminal.error("\(error)")
             throw ExitCode(1)

@@ -28,6 +28,9 @@ struct PlanCommand: ParsableCommand {
     @OptionGroup(title: "Symbol positions")
     var positions: SymposOptions
 
+    @Flag(name: .customLong("states-in-every-part"), help: "Split a patch with klp_state entries by giving every part its own copy of them (rule klp-state).")
+    var statesInEveryPart = false
+
     @Option(help: "Output format: text (a tree), json (schemaVersion 2), dot (Graphviz) or svg (the graph drawn by Graphviz's dot, which must be installed).")
     var format: Format = .text
 
@@ -42,7 +45,8 @@ struct PlanCommand: ParsableCommand {
 
     /// Reads the livepatch and its kernel world and plans the split (no output).
     static func makePlan(livepatch: String, world: KernelWorldOptions, sympos: [SymposChoice] = [],
-                         coupling: CouplingInput = CouplingInput()) throws -> Plan {
+                         coupling: CouplingInput = CouplingInput(),
+                         statesInEveryPart: Bool = false) throws -> Plan {
         let module = try readLivepatch(livepatch)
         let elf = try ELFFile(path: livepatch)
         let annotations = try KlpConvertAnnotations.read(elf: elf, file: module.file)
@@ -50,7 +54,7 @@ struct PlanCommand: ParsableCommand {
         coupling.shadowCalls = try ShadowCallDecoder.calls(in: elf)
         coupling.states = try PlanCoupling.statesOfEveryPart(KlpStateReader.ids(in: elf, patch: module.patch), module.patch)
         return try makePlan(module: module, world: world, sympos: sympos, annotations: annotations,
-                            units: LivepatchUnits.read(elf: elf), coupling: coupling)
+                            units: LivepatchUnits.read(elf: elf), coupling: coupling, statesInEveryPart: statesInEveryPart)
     }
 
     static func readLivepatch(_ path: String) throws -> LivepatchModule {
@@ -60,11 +64,13 @@ struct PlanCommand: ParsableCommand {
 
     static func makePlan(module: LivepatchModule, world: KernelWorldOptions, sympos: [SymposChoice],
                          annotations: [SymposAnnotation] = [], units: [TranslationUnit] = [],
-                         coupling: CouplingInput = CouplingInput()) throws -> Plan {
+                         coupling: CouplingInput = CouplingInput(),
+                         statesInEveryPart: Bool = false) throws -> Plan {
         var input = try KernelWorldLoader(options: world).load(for: module, sympos: sympos)
         input.annotations = annotations
         input.translationUnits = units
         input.coupling = coupling
+        input.statesInEveryPart = statesInEveryPart
         return Planner.plan(input)
     }
 
@@ -74,7 +80,8 @@ struct PlanCommand: ParsableCommand {
             var couplingInput = CouplingInput()
             couplingInput.acceptances = coupling.acceptances
             couplingInput.strict = strict
-            plan = try Self.makePlan(livepatch: livepatch, world: world, sympos: positions.choices, coupling: couplingInput)
+            plan = try Self.makePlan(livepatch: livepatch, world: world, sympos: positions.choices, coupling: couplingInput,
+                                     statesInEveryPart: statesInEveryPart)
         } catch {
             Terminal.error("\(error)")
             throw ExitCode(1)

@@ -19,7 +19,7 @@ struct Ownership {
     }
 
     /// Owners by node: a section index, or a piece of a split section (`pieceNodes`).
-    let owners: [Int: Owner]
+    var owners: [Int: Owner]
     let roles: [SectionRole]
     /// Content sections that no part reaches but the module plumbing (init/exit) does, such as a
     /// helper of `module_init`: every part gets its own copy of the plumbing.
@@ -121,8 +121,17 @@ struct Ownership {
                 }
             }
         }
+        // A section that is the root of one part only (a callback given to several objects is the
+        // root of each of their parts, and duplicated like a shared helper).
         var rootOwner: [Int: Int] = [:]
-        for (part, sections) in roots { for section in sections { rootOwner[section] = part } }
+        var sharedRoots: Set<Int> = []
+        for (part, sections) in roots {
+            for section in sections {
+                if let other = rootOwner[section], other != part { sharedRoots.insert(section) }
+                rootOwner[section] = part
+            }
+        }
+        for section in sharedRoots { rootOwner[section] = nil }
 
         let decisions = ExportOwnership.decide(livepatch: livepatch, exported: exported, edges: edges,
                                                rootOwner: rootOwner, roots: roots, facts: facts)

@@ -33,6 +33,9 @@ package struct PlanInput: Sendable {
     /// part declares; the windows accepted (`--accept-coupling`); and whether a finding is an error
     /// (`--strict`) rather than a warning.
     package var coupling = CouplingInput()
+    /// `--states-in-every-part`: a patch with `klp_state` entries is split with the states copied
+    /// into every part (`klp-state`); without it such a patch of several parts is refused.
+    package var statesInEveryPart = false
 
     package init(livepatch: LivepatchModule, exports: ExportTable,
                  dependencies: [ObjectName: Set<ObjectName>], symbolOrder: [ObjectName: SymbolOrder],

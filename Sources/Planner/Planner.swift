@@ -66,7 +66,7 @@ struct PlanningContext {
             (try? ObjectName(normalizing: object.name ?? "vmlinux")).map(objects.contains) ?? false
         }
         if input.wholeModule { return runWholeModule(usedObjects) }
-        if patch.replace {
+        if patch.replace && objects.count > 1 {
             warn("atomic-replace", "klp_patch", "the patch sets replace = true; independent parts cannot keep atomic replace (each would revert the others), so 'klp-split build' refuses it unless --no-replace builds non-replacing parts")
         }
         if mainPart == nil && !objects.isEmpty {
@@ -76,17 +76,23 @@ struct PlanningContext {
         // Roots of each part: its replacement functions and callbacks.
         let roles = SectionRole.roles(of: livepatch)
         var roots: [Int: Set<Int>] = [:]
+        var functionRoots: [Int: Set<Int>] = [:]
         for (part, object) in usedObjects.enumerated() {
-            for function in object.functions { roots[part, default: []].insert(function.newFunctionLocation.section) }
+            for function in object.functions {
+                roots[part, default: []].insert(function.newFunctionLocation.section)
+                functionRoots[part, default: []].insert(function.newFunctionLocation.section)
+            }
             for callback in object.callbacks { roots[part, default: []].insert(callback.location.section) }
         }
         checkFunctionSections(roles)
-        checkSharedRoots(roots)
+        checkSharedRoots(roots, functions: functionRoots)
+        checkStates(partCount: usedObjects.count)
         let split = SectionPieces.find(in: livepatch, roles: roles, version: targetVersion)
-        let ownership = Ownership.decide(livepatch: livepatch, roles: roles, roots: roots,
+        var ownership = Ownership.decide(livepatch: livepatch, roles: roles, roots: roots,
                                          exported: livepatchExports(roles), facts: exportFacts(partCount: usedObjects.count),
                                          pieces: split.pieces)
         reportExportOwnership(ownership)
+        duplicateModuleParameters(&ownership, roles: roles, partCount: usedObjects.count)
         var unsplittable = checkDataSections(roles, ownership)
         unsplittable.formUnion(reportUnsplittable(split.unsplittable, ownership))
         reportSharedState(ownership, except: unsplittable)
@@ -217,15 +223,17 @@ struct PlanningContext {
         }
     }
 
-    private mutating func checkSharedRoots(_ roots: [Int: Set<Int>]) {
-        var seen: [Int: Int] = [:]
-        for (part, sections) in roots.sorted(by: { $0.key < $1.key }) {
+    /// A replacement function (`new_func`) belongs to one part, so its section may be no other
+    /// part's root. One callback function given to several objects (samples/livepatch/
+    /// livepatch-callbacks-demo.c gives the same four to each) is fine: each part gets a copy and
+    /// the kernel calls it for that part's object only, as it did for each object before.
+    private mutating func checkSharedRoots(_ roots: [Int: Set<Int>], functions: [Int: Set<Int>]) {
+        for (part, sections) in functions.sorted(by: { $0.key < $1.key }) {
             for section in sections.sorted() {
-                if let other = seen[section], other != part {
-                    fail("shared-root", livepatch.sections[section].name,
-                          "replacement code for parts '\(partNames[other])' and '\(partNames[part])' is in one section; rebuild with ccflags-y += -ffunction-sections -fdata-sections")
-                }
-                seen[section] = part
+                guard let other = roots.keys.sorted().first(where: { $0 != part && roots[$0]?.contains(section) == true }) else { continue }
+                let (first, second) = (min(part, other), max(part, other))
+                fail("shared-root", livepatch.sections[section].name,
+                      "replacement code for parts '\(partNames[first])' and '\(partNames[second])' is in one section; rebuild with ccflags-y += -ffunction-sections -fdata-sections")
             }
         }
     }

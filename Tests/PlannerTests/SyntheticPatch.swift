@@ -14,7 +14,10 @@ struct SyntheticPatch {
     private var relocations: [Int: [Relocation]] = [:]
     /// Immediate bytes after PC-relative fields, by section and relocation index.
     private var immediates: [Int: [Int: UInt64]] = [:]
-    private var objects: [(name: String?, functions: [KlpFunction])] = []
+    private var objects: [(name: String?, functions: [KlpFunction], callbacks: [KlpCallback])] = []
+    /// `klp_patch.replace` and whether `klp_patch.states` is set.
+    var replace = false
+    var hasStates = false
     private var files: [String: [String]] = [:]
 
     init(name: String = "lp") { self.name = name }
@@ -123,8 +126,29 @@ struct SyntheticPatch {
         if let index = objects.firstIndex(where: { $0.name == object }) {
             objects[index].functions.append(function)
         } else {
-            objects.append((object, [function]))
+            objects.append((object, [function], []))
         }
+    }
+
+    /// A `pre_patch` callback of `object` (nil: vmlinux), an object of its own when it is new
+    /// (with no functions: `no_funcs[] = { { } }`); the function is created on first use, so one
+    /// function may be the callback of several objects.
+    mutating func callback(_ name: String, object: String?, kind: String = "pre_patch") {
+        let section = symbolIndex(name).map { Int(symbols[$0].sectionIndex.rawValue) } ?? function(name)
+        let callback = KlpCallback(kind: kind, function: name, at: Location(section: section, offset: 0))
+        if let index = objects.firstIndex(where: { $0.name == object }) {
+            objects[index].callbacks.append(callback)
+        } else {
+            objects.append((object, [], [callback]))
+        }
+    }
+
+    /// `module_param(name, int, 0644)`: a writable variable and a `__param` entry pointing to it.
+    mutating func moduleParameter(_ name: String) {
+        variable(name, writable: true)
+        let table = sections.firstIndex { $0.name == "__param" } ?? addSection("__param", flags: [.alloc])
+        addSymbol("__param_\(name)", section: table, type: .object, binding: .local)
+        reference(from: "__param_\(name)", to: name)
     }
 
     /// A call (`R_X86_64_PLT32`) from a function or variable's section to a symbol: one defined
@@ -155,7 +179,8 @@ struct SyntheticPatch {
             table.immediateSizes = immediates[target] ?? [:]
             tables.append(table)
         }
-        let patch = KlpPatch(objects: objects.map { KlpObject(name: $0.name, functions: $0.functions) })
+        let patch = KlpPatch(objects: objects.map { KlpObject(name: $0.name, functions: $0.functions, callbacks: $0.callbacks) },
+                             replace: replace, hasStates: hasStates)
         return LivepatchModule(file: "\(name).ko", name: name, modinfo: ModuleInfo(entries: []), versions: [],
                                sections: sections, symbols: symbols, relocationSections: tables, patch: patch)
     }
