@@ -139,15 +139,18 @@ struct CouplingCommandTests {
         }
     }
 
-    @Test("lp_state: build copies klp_patch.states into every part, so plan and check report coupling-state-id 0x17", arguments: kernels)
+    @Test("lp_state: refused without --states-in-every-part (klp-state); with it build copies klp_patch.states into every part, so plan and check report coupling-state-id 0x17", arguments: kernels)
     func stateID(kernel: Kernel) throws {
-        let plan = try run(["plan", kernel.fixture("lp_state"), "-b", kernel.worldPath])
+        let refused = try run(["plan", kernel.fixture("lp_state"), "-b", kernel.worldPath])
+        #expect(refused.status == 2, "\(refused.stdout)")
+        #expect(refused.stdout.contains("lp_state.ko: klp_patch.states: error: the patch declares klp_state entries"), "\(refused.stdout)")
+        let plan = try run(["plan", kernel.fixture("lp_state"), "-b", kernel.worldPath, "--states-in-every-part"])
         #expect(plan.status == 0, "\(plan.stderr)")
         #expect(plan.stdout.contains("lp_state.ko: klp_patch.states: warning: parts 'lp_state', 'lp_state__cdrom' declare klp_state id 0x17"), "\(plan.stdout)")
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let parts = try buildParts("lp_state", kernel, into: "\(directory)/state")
+        let parts = try buildParts("lp_state", kernel, ["--states-in-every-part"], into: "\(directory)/state")
         #expect(try checkIDs(parts, kernel).ids.filter { $0.hasPrefix("coupling-") } == ["coupling-state-id"])
         let accepted = try checkIDs(parts, kernel, ["--strict", "--accept-coupling", "coupling-state-id:0x17=the parts have no state callbacks"])
         #expect(!accepted.ids.contains { $0.hasPrefix("coupling-") }, "\(accepted.output)")
