@@ -7,7 +7,8 @@ import TestSupport
 /// Issue 19: everyday kernel idioms in the replacement functions of two parts (`lp_idioms`:
 /// pr_debug, dev_dbg, pr_warn_once, printk_once, WARN_ONCE, WARN_ON, WARN_ON_ONCE, BUG_ON,
 /// pr_info_ratelimited, the kfree tracepoint, static branches on an exported and a non-exported
-/// vmlinux key, cond_resched's static call, __get_user) plan, build and check clean on 6.1 and
+/// vmlinux key, cond_resched's static call, __get_user, an inline unsafe_get_user with its own
+/// __ex_table entry) plan, build and check clean on 6.1 and
 /// 6.12, each part keeping only its own descriptors, flags and entries; a tracepoint of the patched
 /// module (`lp_idioms_modtp`) is refused.
 @Suite("everyday kernel idioms split between two parts (issue 19)")
@@ -78,6 +79,66 @@ struct IdiomsTests {
                                    ["check", "\(output)/lp_idioms.ko", "\(output)/lp_idioms__cdrom.ko", "-b", kernel.world])
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
         #expect(check.stdout.contains(" 0 error(s)") || check.stdout.hasPrefix("0 error(s)") || check.stdout.contains("\n0 error(s)"), "\(check.stdout)")
+    }
+
+    /// Runs `klp-split build` of the kernel's lp_idioms.ko into a fresh temporary directory (the caller removes it).
+    static func buildParts(_ kernel: Kernel) throws -> String {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("klp-split-idioms-\(UUID().uuidString)").path
+        let result = try runProcess(Repository.executable, ["build", kernel.fixture("lp_idioms"), "-b", kernel.world, "-o", output])
+        #expect(result.status == 0, "\(result.stderr)")
+        return output
+    }
+
+    @Test("every WARN_ON, WARN_ON_ONCE, WARN_ONCE and BUG_ON entry is in its own code's part with the input's file:line and flags", arguments: kernels)
+    func bugTableEntries(_ kernel: Kernel) throws {
+        let output = try Self.buildParts(kernel)
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let input = try BugTableEntry.decode(try ELFFile(path: kernel.fixture("lp_idioms")), "lp_idioms.ko (input)")
+        #expect(input.count == 8, "\(input)")
+        // The trap lines: the line of each replacement's LP_IDIOMS invocation in the fixture's source.
+        let source = try String(contentsOfFile: Repository.path("Fixtures/src/lp_idioms/lp_idioms.c"), encoding: .utf8)
+            .split(separator: "\n", omittingEmptySubsequences: false)
+        func invocationLine(_ part: String) -> UInt16? {
+            source.firstIndex { $0.contains("LP_IDIOMS(\"\(part)\"") }.map { UInt16($0 + 1) }
+        }
+        let owners = ["lp_idioms": ("livepatch_idioms_cmdline_proc_show", "vmlinux"),
+                      "lp_idioms__cdrom": ("livepatch_idioms_cdrom_sysctl_info", "cdrom")]
+        var seen: [BugTableEntry] = []
+        for (part, (function, site)) in owners.sorted(by: { $0.key < $1.key }) {
+            let elf = try ELFFile(path: "\(output)/\(part).ko")
+            let entries = try BugTableEntry.decode(elf, "\(part).ko")
+            // Exactly the input entries of the code this part holds, and none of another part's.
+            let defined = Set(elf.symbols.filter { $0.type == .function && $0.isDefinedInSection }.map(\.name))
+            let expected = input.filter { defined.contains($0.function) }
+            #expect(Set(entries) == Set(expected) && entries.count == expected.count, "\(part): \(entries) vs input \(expected)")
+            #expect(entries.allSatisfy { $0.function == function }, "\(part): \(entries)")
+            // WARN_ONCE (WARNING|NO_CUT_HERE|TAINT_WARN), WARN_ON_ONCE (WARNING|ONCE|TAINT_WARN),
+            // WARN_ON (WARNING|TAINT_WARN) and BUG_ON (0), at the replacement's own source line.
+            #expect(Set(entries.map(\.flags)) == [0x909, 0x903, 0x901, 0x000], "\(part): \(entries)")
+            let line = try #require(invocationLine(site))
+            #expect(entries.allSatisfy { $0.line == line && $0.file.hasSuffix("Fixtures/src/lp_idioms/lp_idioms.c") },
+                    "\(part): expected lp_idioms.c:\(line): \(entries)")
+            seen += entries
+        }
+        #expect(seen.count == input.count && Set(seen) == Set(input), "every input entry in exactly one part: \(seen) vs \(input)")
+    }
+
+    @Test("each part carries the __ex_table entries of its own inline user access, pointing only into its own code", arguments: kernels)
+    func exceptionTableEntries(_ kernel: Kernel) throws {
+        let output = try Self.buildParts(kernel)
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let input = try ExceptionTableEntry.decode(try ELFFile(path: kernel.fixture("lp_idioms")), "lp_idioms.ko (input)")
+        #expect(input.count == 2, "one unsafe_get_user per replacement: \(input)")
+        var seen: [ExceptionTableEntry] = []
+        for (part, function) in [("lp_idioms", "livepatch_idioms_cmdline_proc_show"), ("lp_idioms__cdrom", "livepatch_idioms_cdrom_sysctl_info")] {
+            let entries = try ExceptionTableEntry.decode(try ELFFile(path: "\(output)/\(part).ko"), "\(part).ko")
+            #expect(entries.count == 1, "\(part): \(entries)")
+            // the faulting load and its fixup (lp_efault) both lie in the part's own replacement, as in the input
+            #expect(entries.allSatisfy { $0.instruction.hasPrefix(function + "+") && $0.fixup.hasPrefix(function + "+") }, "\(part): \(entries)")
+            #expect(Set(entries) == Set(input.filter { $0.instruction.hasPrefix(function + "+") }), "\(part): \(entries) vs input \(input)")
+            seen += entries
+        }
+        #expect(Set(seen) == Set(input) && seen.count == input.count, "every entry in exactly one part")
     }
 
     @Test("the entry sizes of the per-kernel tables are the sizes of the kernel's own structs in the fixture's DWARF", arguments: kernels)

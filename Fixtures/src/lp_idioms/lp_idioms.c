@@ -19,7 +19,8 @@
  * a non-exported one (sched_schedstats: a klp relocation in __jump_table),
  * static_call via cond_resched(), and __get_user of user address 0x10 (never
  * mapped; Debian's __get_user calls vmlinux's __get_user_nocheck_8, whose own
- * __ex_table recovers the fault; lp_split covers a module's own __ex_table).
+ * __ex_table recovers the fault) and an inline unsafe_get_user of the same
+ * address inside user_access_begin/end, whose __ex_table entry is the part's own.
  *
  * Not loadable as-is (non-exported symbols; built with KBUILD_MODPOST_WARN=1).
  */
@@ -78,6 +79,32 @@ do {									\
 	__err = __get_user(__uval, (unsigned long __user *)0x10UL);	\
 	if (calls == 1)							\
 		pr_info(part ": __get_user of 0x10: %d\n", __err);	\
+	LP_INLINE_USER_READ(part, calls);				\
+} while (0)
+
+/*
+ * an inline user access with the module's own __ex_table entry: unsafe_get_user
+ * of the never-mapped user address 0x10 faults and the part's own exception
+ * table entry sends it to lp_efault (-EFAULT)
+ */
+#define LP_INLINE_USER_READ(part, calls)				\
+do {									\
+	__label__ lp_efault, lp_end;					\
+	u32 __user *__up = (u32 __user *)0x10UL;			\
+	u32 __uv = 0;							\
+	int __uerr = -ENXIO;	/* user_access_begin refused */		\
+									\
+	if (user_access_begin(__up, sizeof(*__up))) {			\
+		unsafe_get_user(__uv, __up, lp_efault);			\
+		__uerr = 0;						\
+		goto lp_end;						\
+lp_efault:								\
+		__uerr = -EFAULT;					\
+lp_end:									\
+		user_access_end();					\
+	}								\
+	if (calls == 1)							\
+		pr_info(part ": unsafe_get_user of 0x10: %d (%u)\n", __uerr, __uv); \
 } while (0)
 
 /* ======================= vmlinux part ======================= */
