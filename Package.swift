@@ -6,7 +6,7 @@
 //   CMalloc          glibc's <malloc.h> (mallopt), header only, for the command's heap policy
 //   CLZMA, CZstd, CZlib  liblzma, libzstd, zlib, through modulemaps
 //   CCrypto          OpenSSL's libcrypto, through a modulemap
-//   ModuleCrypto     digests (the only code that imports libcrypto)
+//   ModuleCrypto     digests and module signatures (the only code that imports libcrypto)
 //   Decompression    .ko.xz/.ko.zst/.ko.gz decompressed in memory (the only code that imports those)
 //   ELF              the only code that imports elfutils: sections, symbols, relocations, modinfo,
 //                    struct layouts from DWARF
@@ -44,9 +44,9 @@ let package = Package(
         .target(name: "Livepatch", dependencies: ["ELF", "KernelWorld"], exclude: ["README.md"]),
         .target(name: "Planner", dependencies: ["KernelWorld", "Livepatch"], exclude: ["README.md"]),
         .target(name: "Convert", dependencies: ["ELF", "Planner", "ModuleCrypto"], exclude: ["README.md"]),
-        .target(name: "Check", dependencies: ["ELF", "KernelWorld", "Livepatch", "Planner"], exclude: ["README.md"]),
+        .target(name: "Check", dependencies: ["ELF", "KernelWorld", "Livepatch", "Planner", "ModuleCrypto"], exclude: ["README.md"]),
         .target(name: "KlpSplitCommands", dependencies: [
-            "ELF", "KernelWorld", "Livepatch", "Planner", "Convert", "Check", "CMalloc",
+            "ELF", "KernelWorld", "Livepatch", "Planner", "Convert", "Check", "CMalloc", "ModuleCrypto",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], exclude: ["README.md"]),
         .executableTarget(name: "klp-split", dependencies: ["KlpSplitCommands"], exclude: ["README.md"]),

@@ -19,6 +19,8 @@
 #              the image (e.g. $KLP_SPLIT_OUT/lp.conf /etc/modprobe.d/lp.conf)
 #   qemu       optional: extra qemu arguments, appended to the qemu command
 #              (whitespace-separated words, '#' comments; e.g. -drive if=ide,media=cdrom)
+#   cmdline    optional: extra kernel parameters, appended to "console=ttyS0 panic=-1 quiet"
+#              (whitespace-separated words of [A-Za-z0-9_.,=-], '#' comments; e.g. module.sig_enforce=1)
 #   warnings   optional: EREs of expected kernel WARNINGs; then "Call Trace:" lines
 #              are allowed as far as WARNING lines match one of them (see docs/harness.md)
 #
@@ -489,22 +491,44 @@ read_artifacts() {
 		{ echo "$(rel "$f"): at most ${#ART_TTYS[@]} artifacts" >&2; return 1; }
 }
 
+# read_words FILE: WORDS (the whitespace-separated words of FILE, '#' starts a comment, no
+# quoting) and WORD_LINES (the line number of each); nothing when FILE does not exist
+read_words() {
+	local raw n=0 words w
+	WORDS=() WORD_LINES=()
+	[ -f "$1" ] || return 0
+	while IFS= read -r raw || [ -n "$raw" ]; do
+		n=$((n + 1))
+		read -r -a words <<< "${raw%%#*}" || true
+		for w in ${words[@]+"${words[@]}"}; do WORDS+=("$w") WORD_LINES+=("$n"); done
+	done < "$1"
+}
+
 # read_qemu_args SCENARIO_DIR: QEMU_EXTRA_ARGS from the scenario's optional "qemu"
 # file: whitespace-separated words, '#' starts a comment, $VAR/${VAR} expanded, no
 # quoting (a word cannot contain spaces)
 read_qemu_args() {
-	local f=$1/qemu raw e n=0 words w
+	local f=$1/qemu i w
 	QEMU_EXTRA_ARGS=()
-	[ -f "$f" ] || return 0
-	while IFS= read -r raw || [ -n "$raw" ]; do
-		n=$((n + 1))
-		e=${raw%%#*}
-		read -r -a words <<< "$e" || true
-		for w in "${words[@]}"; do
-			w=$(expand_vars "$w") || { echo "$(rel "$f"):$n: cannot expand '$w'" >&2; return 1; }
-			QEMU_EXTRA_ARGS+=("$w")
-		done
-	done < "$f"
+	read_words "$f"
+	for i in "${!WORDS[@]}"; do
+		w=$(expand_vars "${WORDS[$i]}") || { echo "$(rel "$f"):${WORD_LINES[$i]}: cannot expand '${WORDS[$i]}'" >&2; return 1; }
+		QEMU_EXTRA_ARGS+=("$w")
+	done
+}
+
+# read_kernel_args SCENARIO_DIR: KERNEL_EXTRA_ARGS from the scenario's optional "cmdline"
+# file: whitespace-separated kernel parameters, '#' starts a comment; each word must be
+# [A-Za-z0-9_.,=-]+ (no quoting, no expansion)
+read_kernel_args() {
+	local f=$1/cmdline i
+	KERNEL_EXTRA_ARGS=""
+	read_words "$f"
+	for i in "${!WORDS[@]}"; do
+		[[ ${WORDS[$i]} =~ ^[A-Za-z0-9_.,=-]+$ ]] ||
+			{ echo "$(rel "$f"):${WORD_LINES[$i]}: '${WORDS[$i]}' is not a plain kernel parameter" >&2; return 1; }
+		KERNEL_EXTRA_ARGS+=" ${WORDS[$i]}"
+	done
 }
 
 # boot INITRD LOG ARTDIR: qemu TCG, PVH vmlinux; console -> LOG; sets QRC, BOOT_S
@@ -519,7 +543,7 @@ boot() {
 	esac
 	local cmd=(qemu-system-x86_64 "${acc[@]}" -m 1G -smp 2 -nographic -no-reboot -nic none
 		"${serial[@]}" -kernel "$VMLINUX" -initrd "$initrd"
-		-append "console=ttyS0 panic=-1 quiet" ${QEMU_EXTRA_ARGS[@]+"${QEMU_EXTRA_ARGS[@]}"})
+		-append "console=ttyS0 panic=-1 quiet${KERNEL_EXTRA_ARGS:-}" ${QEMU_EXTRA_ARGS[@]+"${QEMU_EXTRA_ARGS[@]}"})
 	echo "+ timeout $TIMEOUT ${cmd[*]}" > "$log.cmd"
 	t0=$(now)
 	set +e
@@ -653,6 +677,7 @@ run_scenario() { # run_scenario NAME DIR (for the kernel of set_kernel)
 	)
 	if ! read_artifacts "$sd" 2> "$work/artifacts.err"; then problems+=$'\n'$(cat "$work/artifacts.err"); fi
 	if ! read_qemu_args "$sd" 2> "$work/qemu.err"; then problems+=$'\n'$(cat "$work/qemu.err"); fi
+	if ! read_kernel_args "$sd" 2> "$work/cmdline.err"; then problems+=$'\n'$(cat "$work/cmdline.err"); fi
 	if [ -f "$sd/warnings" ]; then
 		local wl
 		while IFS= read -r wl; do

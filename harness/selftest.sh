@@ -78,7 +78,8 @@ expect_run guest-hangs nonzero \
 expect_run malformed nonzero \
 	'guest.sh: line 5: syntax error' \
 	"expect:2: unknown fact 'contains'" \
-	'^FAIL malformed \['"$KRE"'\]: malformed scenario \(4 problems\)$' \
+	"cmdline:2: 'init=\\\$\\(id\\)' is not a plain kernel parameter" \
+	'^FAIL malformed \['"$KRE"'\]: malformed scenario \(5 problems\)$' \
 	'^0 passed, 1 failed$' \
 	-- "$RUN" "$ST/malformed"
 

@@ -15,6 +15,13 @@
 #   4. extract the uncompressed ELF vmlinux from the vmlinuz's payload (XZ for 6.1,
 #      zstd for 6.12; found through the boot protocol header) into
 #      $KLP_SPLIT_CACHE/kernel/$KVER/vmlinux (booted directly via PVH by run.sh)
+#   5. apt-get download linux-source-<series> of the linux-image's version into
+#      $KLP_SPLIT_CACHE/debs/ and extract ONLY the kernel's livepatch samples and
+#      selftests from its tarball into $KLP_SPLIT_CACHE/kernel/$KVER/livepatch-src/
+#      (samples/livepatch/, lib/livepatch/ (6.1) or
+#      tools/testing/selftests/livepatch/test_modules/ (6.12), and the selftest
+#      scripts tools/testing/selftests/livepatch/*.sh): harness/selftests/ builds
+#      and runs them (issue 20); nothing of it goes into the repository
 #
 # env: KLP_SPLIT_KERNELS  kernel ABI names, space-separated (default: every kernel
 #                         of harness/lib/kernels.sh: 6.1.0-56-amd64 6.12.118+deb12-amd64)
@@ -94,7 +101,41 @@ extract_vmlinux() {
 	mv "$out.tmp" "$out"
 }
 
-# setup_kernel KVER: steps 2-4 for one kernel; appends to SUMMARY
+# setup_livepatch_sources KVER VERSION: step 5 (linux-source-<series> VERSION, the linux-image's)
+setup_livepatch_sources() {
+	local kver=$1 version=$2 series src debs tarball
+	series=$(kernel_series "$kver")
+	src=$KLP_SPLIT_CACHE/kernel/$kver/livepatch-src
+	if [ -f "$src/tools/testing/selftests/livepatch/functions.sh" ]; then
+		say "already extracted: $src"
+		return
+	fi
+	shopt -s nullglob
+	debs=("$DEBS"/linux-source-"${series}"_"${version/:/%3a}"_all.deb)
+	if [ ${#debs[@]} -eq 0 ]; then
+		say "apt-get download linux-source-$series=$version -> $DEBS/"
+		(cd "$DEBS" && apt-get download "linux-source-$series=$version")
+		debs=("$DEBS"/linux-source-"${series}"_*_all.deb)
+		[ ${#debs[@]} -gt 0 ] || die "apt-get download left no linux-source-${series}_*.deb in $DEBS"
+	else
+		say "already downloaded: ${debs[-1]}"
+	fi
+	tarball=./usr/src/linux-source-$series.tar.xz
+	say "extracting the livepatch samples, test modules and selftest scripts of ${debs[-1]##*/} -> $src"
+	rm -rf "$src.tmp" "$src"
+	mkdir -p "$src.tmp"
+	# tar exits non-zero for a pattern that matches nothing (lib/livepatch is gone in 6.12)
+	dpkg-deb --fsys-tarfile "${debs[-1]}" | tar -xO "$tarball" | xz -dc |
+		tar -x -C "$src.tmp" --strip-components=1 --wildcards \
+			"linux-source-$series/samples/livepatch/*" \
+			"linux-source-$series/lib/livepatch/*" \
+			"linux-source-$series/tools/testing/selftests/livepatch/*" 2>/dev/null || true
+	[ -f "$src.tmp/tools/testing/selftests/livepatch/functions.sh" ] && [ -d "$src.tmp/samples/livepatch" ] ||
+		die "linux-source-$series $version: no samples/livepatch or tools/testing/selftests/livepatch/functions.sh in $tarball"
+	mv "$src.tmp" "$src"
+}
+
+# setup_kernel KVER: steps 2-5 for one kernel; appends to SUMMARY
 SUMMARY=''
 setup_kernel() {
 	local kver=$1 kroot=$KLP_SPLIT_CACHE/kernel/$1 kdir=/usr/src/linux-headers-$1 debs deb img_ver hdr_ver moddir
@@ -142,12 +183,16 @@ setup_kernel() {
 	else
 		extract_vmlinux "$kroot/image/boot/vmlinuz-$kver" "$kroot/vmlinux"
 	fi
+	# ---- 5. the kernel's livepatch samples and selftests ----
+	setup_livepatch_sources "$kver" "$img_ver"
+
 	SUMMARY+="  KVER        $kver (linux-image $img_ver, linux-headers $hdr_ver)
   headers     $kdir
   image deb   $deb
   image tree  $kroot/image
   modules     $moddir ($(grep -c . "$moddir/modules.dep") modules)
   vmlinux     $kroot/vmlinux ($(stat -c %s "$kroot/vmlinux") bytes, PVH boot)
+  livepatch   $kroot/livepatch-src ($(find "$kroot/livepatch-src" -type f | wc -l) files of linux-source-$(kernel_series "$kver") $img_ver)
 "
 }
 for k in "${KERNELS[@]}"; do setup_kernel "$k"; done

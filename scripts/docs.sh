@@ -6,7 +6,8 @@
 #      `klp-split --experimental-dump-help` (the argument parser itself);
 #   2. every command of docs/tutorial.md prints what the page shows, and the committed
 #      docs/tutorial/lp_split.svg is what `plan --format svg` draws (scripts/tutorial.py);
-#   3. the JSON of plan and check (goldens, every fixture) validates against docs/schema/*.v1.schema.json;
+#   3. the JSON of plan and check (goldens, every fixture, signed/malformed/unsigned modules)
+#      validates against docs/schema/plan.v2.schema.json and check.v2.schema.json;
 #   4. `make install PREFIX=<temp>` builds the release binary, generates the man page with
 #      swift-argument-parser's generate-manual plugin and the bash/zsh/fish completions, and installs
 #      them; the completions must parse (bash -n, zsh -n, fish -n when installed);
@@ -42,7 +43,7 @@ else
 	KLP_SPLIT=$klp_split scripts/tutorial.py
 fi
 
-echo "[docs] plan and check JSON against docs/schema/*.v1.schema.json"
+echo "[docs] plan and check JSON against docs/schema/plan.v2.schema.json and check.v1.schema.json"
 # python3 on PATH may be another interpreter (pyenv) than the one apt's python3-jsonschema is for.
 python=
 for candidate in python3 /usr/bin/python3; do

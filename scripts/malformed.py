@@ -8,7 +8,8 @@ Every kind is made from Fixtures/modules/lp_cdrom.ko (lp_split.ko for the hostil
 and policies) and Fixtures/world at run time (nothing generated is committed). The hostile-* kinds
 put $(), backquotes, quotes, ;, a space, a newline, /, .., a byte that is not UTF-8, a leading -
 or too many bytes into the module name, an object name and a symbol name; the policy-* kinds give
-check a changed modprobe.d policy. For every (kind, command) pair the check is:
+check a changed modprobe.d policy; the sign-* kinds give build and convert a missing, empty,
+truncated, encrypted or PKCS#11 signing key, a directory as the key, or a bad certificate. For every (kind, command) pair the check is:
   * exit status 1, not killed by a signal;
   * stderr is exactly one line, contains 'error:' and names the file (or output) at fault;
   * no output exists afterwards (the -o path or directory, and no temporary file beside it);
@@ -492,6 +493,42 @@ def main():
         with open(klp, "w") as f:
             f.write("klp-split symbols v1\nthis line is not a symbol entry\n")
         runner.world_input("malformed-symbols-klp", "--symbols-klp", klp, commands=SYMBOLS_KLP_READERS)
+
+        # Signing inputs (--sign-key/--sign-cert of build and convert): each bad key or certificate
+        # is read before anything is built, and is named.
+        key = os.path.join(REPO, "Fixtures/signing/TEST-ONLY-signing-key.pem")
+        cert = os.path.join(REPO, "Fixtures/signing/TEST-ONLY-signing-cert.pem")
+        truncated_key = os.path.join(inputs, "truncated-key.pem")
+        with open(key) as f:
+            text = f.read()
+        with open(truncated_key, "w") as f:
+            f.write(text[:len(text) // 2])
+        truncated_cert = os.path.join(inputs, "truncated-cert.der")
+        with open(os.path.join(REPO, "Fixtures/signing/TEST-ONLY-signing-cert.der"), "rb") as f:
+            der = f.read()
+        with open(truncated_cert, "wb") as f:
+            f.write(der[:len(der) // 2])
+        empty = os.path.join(inputs, "empty-key.pem")
+        open(empty, "w").close()
+        encrypted = os.path.join(inputs, "encrypted-key.pem")
+        subprocess.run(["openssl", "pkey", "-in", key, "-aes256", "-passout", "pass:secret", "-out", encrypted],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for kind, signing, name, word in (
+                ("sign-key-missing", ["--sign-key", os.path.join(inputs, "no-such-key.pem"), "--sign-cert", cert], "no-such-key.pem", "signing key"),
+                ("sign-key-empty", ["--sign-key", empty, "--sign-cert", cert], "empty-key.pem", "empty"),
+                ("sign-key-truncated", ["--sign-key", truncated_key, "--sign-cert", cert], "truncated-key.pem", "signing key"),
+                ("sign-key-encrypted", ["--sign-key", encrypted, "--sign-cert", cert], "encrypted-key.pem", "unencrypted"),
+                ("sign-key-is-a-directory", ["--sign-key", inputs, "--sign-cert", cert], inputs, "signing key"),
+                ("sign-key-pkcs11", ["--sign-key", "pkcs11:token=x", "--sign-cert", cert], "pkcs11:token=x", "PKCS#11"),
+                ("sign-cert-truncated", ["--sign-key", key, "--sign-cert", truncated_cert], "truncated-cert.der", "certificate"),
+                ("sign-cert-is-the-key", ["--sign-key", key, "--sign-cert", key], key, "certificate")):
+            out = os.path.join(work, "out", kind)
+            os.makedirs(os.path.dirname(out), exist_ok=True)
+            files = [p for p in (truncated_key, truncated_cert, empty, encrypted, key, cert, FIXTURE)]
+            runner.run(kind, "build", ["build", FIXTURE, "-b", WORLD, "-o", out + ".d"] + signing, [name],
+                       [out + ".d"], files, word=word)
+            runner.run(kind, "convert", ["convert", FIXTURE, "-b", WORLD, "-o", out + ".ko"] + signing, [name],
+                       [out + ".ko"], files, word=word)
 
         # Outputs: the input itself (same path, symlink, hard link), and an unwritable directory.
         victim = os.path.join(inputs, "lp_cdrom.ko")

@@ -13,16 +13,22 @@
 #   4. the kernel acceptance harness, on every kernel of harness/lib/kernels.sh (6.1.0-56-amd64 and
 #      6.12.118+deb12-amd64; KLP_SPLIT_KERNELS selects): harness/setup.sh (qemu, busybox, the Debian
 #      kernels into ${KLP_SPLIT_CACHE:-~/.cache/klp-split}); per kernel, 'klp-split build' of the
-#      multi-object fixture lp_split (and lp_klpbuild) and 'klp-split convert' of lp_twofiles and
+#      multi-object fixture lp_split (and lp_klpbuild; lp_split again signed with the TEST-ONLY key
+#      of Fixtures/signing, into <tmp>/<KVER>/signed/) and 'klp-split convert' of lp_twofiles and
 #      lp_cdrom from that kernel's fixtures (Fixtures/modules, Fixtures/modules-6.12) against its
 #      world (Fixtures/world, Fixtures/world-6.12) into <tmp>/<KVER>/, then 'klp-split check' of
-#      what they wrote; harness/run.sh boots each real kernel under qemu TCG and checks every
+#      what they wrote; harness/selftests/host.sh builds the kernel's own livepatch samples and
+#      selftest modules (from the linux-source package setup.sh extracted) and plans, builds and
+#      checks each as harness/selftests/modules.<series> expects; harness/run.sh boots each real kernel under qemu TCG and checks every
 #      scenario of harness/scenarios, harness/scenarios-build (they load the parts that build just
 #      wrote, after 'klp-split check' passed them, and the modules convert wrote) and
 #      harness/scenarios-check (the kernel refuses check's broken fixtures with the messages check
-#      quotes; each kernel its own set, Fixtures/check or Fixtures/check-6.12). A failing
-#      klp-split step is reported, the other steps and the harness still run (scenarios that
-#      need its output then fail too), and the script exits 1.
+#      quotes; each kernel its own set, Fixtures/check or Fixtures/check-6.12); then one boot per
+#      kernel of harness/scenarios-selftests/selftests (the kernel's own test-livepatch.sh,
+#      test-callbacks.sh, test-shadow-vars.sh and test-state.sh, unsplit and split) and
+#      harness/selftests/report.sh (one line per test case and way). A failing klp-split step is
+#      reported, the other steps and the harness still run (scenarios that need its output then
+#      fail too), and the script exits 1.
 # --unit skips steps 3 and 4 and says so loudly; CI never passes it.
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -100,10 +106,27 @@ klp_split_steps() {
 	step "[$kver] klp-split build and check $fixtures/lp_exports.ko (C and D between parts)" \
 		sh -c '"$1" build "$2" -b "$3" -o "$4/exports" && "$1" check "$4"/exports/*.ko -b "$3"' \
 		sh "$klp_split" "$fixtures/lp_exports.ko" "$world" "$out"
+	step "[$kver] klp-split build --sign-key (TEST-ONLY key) $fixtures/lp_split.ko and check --require-signature" \
+		sh -c '"$1" build "$2" -b "$3" --sympos ucode_path=2 -o "$4/signed" --sign-key Fixtures/signing/TEST-ONLY-signing-key.pem --sign-cert Fixtures/signing/TEST-ONLY-signing-cert.pem && "$1" check "$4"/signed/*.ko -b "$3" --require-signature' \
+		sh "$klp_split" "$fixtures/lp_split.ko" "$world" "$out"
+	step "[$kver] klp-split build and check $fixtures/lp_idioms.ko (everyday idioms in two parts, issue 19)" \
+		sh -c '"$1" build "$2" -b "$3" -o "$4/idioms" && "$1" check "$4"/idioms/*.ko -b "$3"' \
+		sh "$klp_split" "$fixtures/lp_idioms.ko" "$world" "$out"
 	# issue 17: two builds of lp_prov and of the out-of-tree provmod (kbuild against the headers
 	# harness/setup.sh installed), the parts of each, and check refusing their mixes (split-provenance)
 	step "[$kver] harness/build-provenance.sh (two builds of a patch and of its target module; check refuses the mixes)" \
 		harness/build-provenance.sh "$kver" "$world" "$out" "$klp_split"
+	# issue 17: two parts share shadow id 0x6c70: check warns (coupling-shadow-id) and passes
+	# without --strict; harness/scenarios-build/split-shadow loads both parts
+	step "[$kver] klp-split build and check $fixtures/lp_shadow.ko (a shadow variable shared by two parts)" \
+		sh -c '"$1" build "$2" -b "$3" -o "$4/shadow" && "$1" check "$4"/shadow/*.ko -b "$3"' \
+		sh "$klp_split" "$fixtures/lp_shadow.ko" "$world" "$out"
+	step "[$kver] klp-split build and check $fixtures/lp_callbacks.ko (callbacks-only objects, a parameter) and lp_states*.ko (klp_state)" \
+		sh -c '"$1" build "$2/lp_callbacks.ko" -b "$3" -o "$4/callbacks" && "$1" check "$4"/callbacks/*.ko -b "$3" &&
+			"$1" build "$2/lp_states.ko" -b "$3" -o "$4/states" && "$1" check "$4"/states/*.ko -b "$3" &&
+			! "$1" plan "$2/lp_states_multi.ko" -b "$3" >/dev/null &&
+			"$1" build "$2/lp_states_multi.ko" -b "$3" --states-in-every-part -o "$4/states_multi" && "$1" check "$4"/states_multi/*.ko -b "$3"' \
+		sh "$klp_split" "$fixtures" "$world" "$out"
 	# the release gate, on what build and convert wrote (a missing part fails here too)
 	step "[$kver] klp-split check $out/lp_twofiles.ko" "$klp_split" check "$out"/lp_twofiles.ko -b "$world"
 	step "[$kver] klp-split check $out/lp_cdrom.ko" "$klp_split" check "$out"/lp_cdrom.ko -b "$world"
@@ -113,9 +136,20 @@ klp_split_steps() {
 		"$klp_split" check "$out"/lp_klpbuild.ko "$out"/lp_klpbuild__*.ko -b "$world"
 }
 for kver in "${kernels[@]}"; do klp_split_steps "$kver"; done
+# the kernel's own livepatch samples and selftests (issue 20), from the linux-source package
+# harness/setup.sh extracted: each module planned, built and checked as harness/selftests/modules.<series> says
+for kver in "${kernels[@]}"; do
+	step "[$kver] harness/selftests/host.sh (the kernel's livepatch samples and selftest modules)" \
+		env KLP_SPLIT="$klp_split" harness/selftests/host.sh "$kver" "$parts/$kver/selftests"
+done
 echo "[test] harness/run.sh on ${kernels[*]} (harness/scenarios, harness/scenarios-build and harness/scenarios-check)"
 KLP_SPLIT_KERNELS="${kernels[*]}" KLP_SPLIT_OUT_ROOT=$parts \
 	KLP_SPLIT_SCENARIOS=$REPO/harness/scenarios-build:$REPO/harness/scenarios-check harness/run.sh || status=1
+echo "[test] harness/run.sh selftests on ${kernels[*]}: the kernel's own livepatch selftest scripts, run as upstream wrote them (one boot per kernel)"
+KLP_SPLIT_KERNELS="${kernels[*]}" KLP_SPLIT_OUT_ROOT=$parts KLP_SPLIT_TIMEOUT=900 \
+	harness/run.sh "$REPO/harness/scenarios-selftests/selftests" || status=1
+echo "[test] harness/selftests/report.sh: one line per upstream test case and way"
+KLP_SPLIT_OUT_ROOT=$parts harness/selftests/report.sh "${kernels[@]}" || status=1
 logs=${KLP_SPLIT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/klp-split}/harness/logs
 echo "[test] the kernel output docs/tutorial.md quotes is in this run's split-eager log on 6.1.0-56-amd64"
 scripts/tutorial.py --kernel-log "$logs/6.1.0-56-amd64/split-eager.log" || status=1

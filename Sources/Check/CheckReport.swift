@@ -5,12 +5,14 @@ import KernelWorld
 /// location, rule id and message), and the counts the gate decides on.
 package struct CheckReport: Sendable {
     /// One checked module, as the JSON output lists it.
-    package struct ModuleSummary: Sendable, Codable, Equatable {
+    package struct ModuleSummary: Sendable, Encodable, Equatable {
         package let file: String
         package let name: String
         package let objects: [String]
         package let errors: Int
         package let warnings: Int
+        /// The appended signature (`SignatureState`).
+        package let signature: SignatureState
     }
 
     package let modules: [ModuleSummary]
@@ -32,7 +34,8 @@ package struct CheckReport: Sendable {
         self.modules = modules.map { module in
             ModuleSummary(file: module.file, name: module.name, objects: module.patchedObjects.map(\.rawValue),
                           errors: unique.filter { $0.file == module.file && $0.severity == .error }.count,
-                          warnings: unique.filter { $0.file == module.file && $0.severity == .warning }.count)
+                          warnings: unique.filter { $0.file == module.file && $0.severity == .warning }.count,
+                          signature: module.signature)
         }
     }
 
@@ -65,10 +68,11 @@ package struct CheckReport: Sendable {
             }
             return line
         }
-        return ([header] + lines + [summary]).joined(separator: "\n") + "\n"
+        let signatures = modules.map { "\($0.file): signature: \($0.signature.summary)" }
+        return ([header] + signatures + lines + [summary]).joined(separator: "\n") + "\n"
     }
 
-    /// `schemaVersion` 1: sorted keys, pretty-printed, no absolute paths (docs/json-schema.md).
+    /// `schemaVersion` 2 (1 plus `modules[].signature`): sorted keys, pretty-printed, no absolute paths (docs/json-schema.md).
     package func renderJSON(strict: Bool) -> String {
         struct Document: Encodable {
             let schemaVersion: Int
@@ -84,7 +88,7 @@ package struct CheckReport: Sendable {
             let warnings: Int
             let modules: Int
         }
-        let document = Document(schemaVersion: 1, strict: strict, passed: passes(strict: strict), modules: modules,
+        let document = Document(schemaVersion: 2, strict: strict, passed: passes(strict: strict), modules: modules,
                                 findings: findings,
                                 summary: Summary(errors: errorCount, warnings: warningCount, modules: modules.count),
                                 target: target)

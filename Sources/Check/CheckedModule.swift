@@ -36,6 +36,12 @@ package struct CheckedModule: Sendable {
     package var architecture: Architecture = .x86_64
     /// ppc64le: the `bl` calls with no nop after them (`PPC64CallSites`); empty on x86-64.
     package var callsWithoutNop: Set<Location> = []
+    /// Calls to `klp_shadow_*` in its code, with the ids decoded (`ShadowCallDecoder`).
+    package var shadowCalls: [ShadowCall] = []
+    /// The `klp_state` ids its klp_patch declares (`KlpStateReader`).
+    package var states: [UInt64] = []
+    /// The appended module signature, if any.
+    package var signature: SignatureState = .unsigned
 
     package init(file: String, sections: [Section], symbols: [Symbol], relocationSections: [RelocationSection],
                  modinfo: ModuleInfo, versions: [ModuleVersion], thisModuleName: String?,
@@ -120,6 +126,9 @@ package struct CheckedModule: Sendable {
             }
             module.structGaps = audit.gaps
             module.extendedVersionSymbols = extendedSymbols
+            module.shadowCalls = try ShadowCallDecoder.calls(in: elf)
+            if let patch { module.states = try KlpStateReader.ids(in: elf, patch: patch) }
+            module.signature = try SignatureState.read(elf)
             return module
         } catch let error as CheckError {
             throw error

@@ -26,6 +26,9 @@ package enum HazardRules {
                              Messages.reloadHazard(version: version.description, modules: objects))
             }
         }
+        for section in module.sections where !SectionRole.isKnown(section) {
+            findings.add(.unknownSection, module.file, section.name, Messages.unknownSection(section.name))
+        }
         if !PatchIdentity(module: module).isMain {
             var parameters = module.modinfo.values("parm").map { String($0.prefix { $0 != ":" }) }
             if parameters.isEmpty, module.sections.contains(where: { $0.name == "__param" }) {

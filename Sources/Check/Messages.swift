@@ -22,6 +22,16 @@ enum Messages {
         return "\(member) \(what); it must point to \(gap.needs); the tool that wrote this module dropped the relocation: rebuild the module (if its klp structs share .data with other data, with KCFLAGS=-fdata-sections)"
     }
 
+    // MARK: Signatures
+
+    static func malformedSignature(_ reason: String) -> String {
+        "the module ends in the signature magic but \(reason); the kernel refuses it even without module.sig_enforce (\"Bad message\"): strip the trailer (objcopy, or rebuild) and sign it again with 'klp-split build --sign-key' or scripts/sign-file"
+    }
+
+    static func unsigned() -> String {
+        "the module is not signed; with module.sig_enforce=1 or under Secure Boot the kernel refuses it (\"Loading of unsigned module is rejected\"): build it with --sign-key KEY --sign-cert CERT, or sign it with the kernel's scripts/sign-file"
+    }
+
     // MARK: Provenance
 
     static func targetBuild(object: String, recorded: ModuleBuild, actual: ModuleBuild) -> String {
@@ -202,6 +212,10 @@ enum Messages {
 
     static func ppc64StubsReload(modules: [String]) -> String {
         "this module has klp calls into \(modules.joined(separator: ", ")); on ppc64 .stubs is sized once at load and each new address of a reloaded target takes a new stub (no clear_relocate_add()), so after a few reloads at new addresses the patch fails to initialize for it (stub_for_addr warning); reload the livepatch with the module, or keep the module loaded"
+    }
+
+    static func unknownSection(_ name: String) -> String {
+        "klp-split does not know section '\(name)': if the kernel walks it as a table of entries (like __jump_table or __dyndbg), this part carries all of them, the other parts' included; report the section, or build the livepatch without it"
     }
 
     static func partParameters(_ names: [String]) -> String {

@@ -1,3 +1,5 @@
+import Planner
+
 /// A rule `klp-split check` enforces: a stable id, a severity, what it checks and the kernel code
 /// (or tool behaviour) it mirrors. Every rule is listed in `Rule.all`; its messages are in
 /// `Messages.swift`.
@@ -170,6 +172,32 @@ package struct Rule: Sendable, Hashable {
     package static let ppc64StubsReload = Rule(id: "ppc64-stubs-reload", severity: .warning,
         summary: "ppc64le: klp calls into a module take a `.stubs` slot per address the module is loaded at")
 
+    /// klp-split knows the sections it splits (Planner `SectionRole.isKnown`); a part holding any
+    /// other allocated section may carry a table the kernel walks whole, other parts' entries
+    /// included (issue 19).
+    package static let unknownSection = Rule(id: "unknown-section", severity: .warning,
+        summary: "every allocated section of a part is one klp-split knows how to split")
+
+    // MARK: Signatures
+
+    /// kernel/module/signing.c `module_sig_check()`: a module that ends in the signature magic but
+    /// whose trailer or PKCS#7 the kernel cannot parse is refused even when signatures are not
+    /// required ("All other errors are fatal, including lack of memory, unparseable signatures,
+    /// and signature check failures -- even if signatures aren't required"; insmod reports
+    /// "Bad message", -EBADMSG, from `mod_check_sig()` or `pkcs7_parse_message()`).
+    package static let malformedSignature = Rule(id: "malformed-signature", severity: .error,
+        summary: "a module that ends in `~Module signature appended~` has a trailer and a PKCS#7 signature the kernel can parse")
+    /// With `--require-signature`: under `module.sig_enforce=1` (or Secure Boot lockdown)
+    /// `module_sig_check()` refuses an unsigned module ("Loading of unsigned module is rejected").
+    package static let signatureRequired = Rule(id: "signature-required", severity: .error,
+        summary: "with --require-signature, every module is signed")
+
+    // MARK: Coupling between parts (issue 17, docs/concepts.md "The consistency window")
+
+    /// The coupling rules of `CouplingAnalysis` (Planner), shared with `plan`: warnings, errors
+    /// with `--strict`, dropped with `--accept-coupling RULE:SYMBOL=REASON`.
+    package static let coupling: [Rule] = CouplingRule.allCases.map { Rule(id: $0.rawValue, severity: .warning, summary: $0.summary) }
+
     /// Every rule, in the order of the documentation.
     package static let all: [Rule] = [
         modinfoLivepatch, moduleNameMismatch, klpRelaName, klpSymName, klpRelaSection,
@@ -178,6 +206,7 @@ package struct Rule: Sendable, Hashable {
         klpSymbolMissing, klpSymbolAmbiguous, klpSymbolPosition, klpCRC, patchedFunction, noSymbolOrder,
         implicitDependency, unexportedSymbol, restrictedExport, unknownExport,
         interPartDependency, dependencyCycle, duplicateFunction, duplicateExport, mixedBuild, targetBuild, multipleReplace, unreadablePatch,
-        moduleReloadHazard, partParameters, ppc64TOC16KlpRela, ppc64CallWithoutNop, ppc64StubsReload,
-    ]
+        moduleReloadHazard, partParameters, unknownSection, malformedSignature, signatureRequired,
+        ppc64TOC16KlpRela, ppc64CallWithoutNop, ppc64StubsReload,
+    ] + coupling
 }

@@ -59,8 +59,9 @@ struct RelocationRewriter {
                         if SectionRole.specialAuxiliary.contains(targetName) { continue }
                         throw .inconsistent(file, "\(site) points into \(input.sections[section].name), which part '\(builder.part.name)' does not carry")
                     }
+                    let addend = try selection.movedAddend(entry, in: target, site: site) ?? entry.addend
                     append(PartBuilder.PendingRelocation(offset: offset, type: entry.type, symbol: .original(entry.symbolIndex),
-                                                         addend: entry.addend), to: target)
+                                                         addend: addend), to: target)
                 }
             }
         }

@@ -17,6 +17,9 @@ struct SectionSelection {
     /// `-fdata-sections`). Their relocations are dropped; every other relocation of a kept byte is
     /// kept or converted (`RelocationRewriter.verifyNothingDropped`).
     private(set) var unreachableRanges: [Int: [Range<UInt64>]] = [:]
+    /// The other parts' objects in a section split by symbol (`.data.once`): their bytes are zeroed
+    /// and their symbols left out, so a part holds only its own objects in its copy of the layout.
+    private(set) var foreignObjects: [Int: [Range<UInt64>]] = [:]
 
     /// Export tables and the table whose entries pick theirs (linux/export-internal.h: `struct
     /// kernel_symbol` is 12 bytes with PREL32 members; a CRC is 4 bytes).
@@ -143,6 +146,23 @@ struct SectionSelection {
             }
             filters[index] = EntryFilter(entrySize: entrySize, kept: Array(keep))
         }
+        // Sections split between parts (issue 19): a table of descriptors keeps this part's entries,
+        // packed; a section split by symbol keeps its layout and drops the others' relocations.
+        for (index, pieces) in builder.plan.pieces where kept.contains(index) {
+            let own = pieces.carriers.indices.filter { pieces.carriers[$0].contains(builder.partIndex) }
+            if let entrySize = pieces.entrySize {
+                guard sectionSize(index) % entrySize == 0 else {
+                    throw .unsupportedSection(file, input.sections[index].name, "size \(sectionSize(index)) is not a multiple of its entry size \(entrySize)")
+                }
+                filters[index] = EntryFilter(entrySize: entrySize, kept: own)
+            } else {
+                let others = pieces.ranges.indices.filter { !pieces.carriers[$0].contains(builder.partIndex) }.map { pieces.ranges[$0] }
+                if !others.isEmpty {
+                    unreachableRanges[index, default: []] += others
+                    foreignObjects[index] = others
+                }
+            }
+        }
         // Tables that follow another table index for index.
         for (name, leader) in Self.pairedTables.merging(Self.crcTables, uniquingKeysWith: { a, _ in a }) {
             guard let index = names[name], kept.contains(index) else { continue }
@@ -233,6 +253,28 @@ struct SectionSelection {
         return offset
     }
 
+    /// The addend of an ordinary relocation whose symbol is in a table whose entries moved (a
+    /// `__dyndbg` descriptor named from code or from a `__jump_table` key): it names the same byte
+    /// of the same entry. Nil when nothing moved; throws when that entry is not in the part.
+    func movedAddend(_ entry: Relocation, in target: Int, site: String) throws(ConvertError) -> Int64? {
+        guard let section = definedSection(of: entry.symbolIndex), builder.plan.pieces[section] != nil,
+              let filter = filters[section] else { return nil }
+        let symbol = input.symbols[entry.symbolIndex]
+        var bias: Int64 = 0
+        if input.sections[target].flags.contains(.executable), [2, 4, 9, 41, 42].contains(entry.type) {
+            bias = 4
+            if case .bytes(let code) = input.sections[target].contents, entry.type == 2 || entry.type == 4 {
+                bias += Int64(RipRelativeOperand.immediateSize(code: code, field: Int(entry.offset)))
+            }
+        }
+        let referenced = Int64(bitPattern: symbol.value) &+ entry.addend &+ bias
+        let newSymbol = symbol.type == .section ? symbol.value : filter.newOffset(symbol.value)
+        guard referenced >= 0, let newTarget = filter.newOffset(UInt64(referenced)), let newSymbol else {
+            throw .inconsistent(file, "\(site) names an entry of \(input.sections[section].name) that part '\(builder.part.name)' does not carry")
+        }
+        return Int64(bitPattern: newTarget) &- bias &- Int64(bitPattern: newSymbol)
+    }
+
     /// The size of a kept section in the part.
     func newSize(_ index: Int) -> UInt64 {
         if let filter = filters[index] { return UInt64(filter.kept.count) * filter.entrySize }
@@ -244,6 +286,9 @@ struct SectionSelection {
         var section = input.sections[index]
         guard case .bytes(var bytes) = section.contents else { return section }
         if let filter = filters[index] { bytes = filter.apply(to: bytes) }
+        for range in foreignObjects[index] ?? [] {
+            for offset in Int(range.lowerBound)..<min(Int(range.upperBound), bytes.count) { bytes[offset] = 0 }
+        }
         if let array = objectsArray, array.section == index {
             let entry = Array(bytes[Int(array.entryStart)..<Int(array.entryStart + array.stride)])
             for offset in Int(array.start)..<Int(array.start + array.extent) where offset < bytes.count { bytes[offset] = 0 }

@@ -17,7 +17,8 @@ package enum SplitBuilder {
     package static func build(input: ELFImage, livepatch: LivepatchModule, plan: Plan,
                               noReplace: Bool, provenance: BuildProvenance? = nil) throws(ConvertError) -> [PartModule] {
         guard plan.errorCount == 0 else { throw .planHasErrors(livepatch.file, count: plan.errorCount) }
-        if livepatch.patch.replace && !noReplace { throw .atomicReplace(livepatch.file) }
+        // One part is the whole patch: replace keeps its meaning there.
+        if livepatch.patch.replace && !noReplace && plan.parts.count > 1 { throw .atomicReplace(livepatch.file) }
         try checkCRCs(livepatch: livepatch, plan: plan)
         var modules: [PartModule] = []
         for index in plan.parts.indices {

@@ -119,6 +119,7 @@ struct SymbolTableBuilder {
             if symbol.size == array.extent { result.size = 2 * array.stride }
             return result
         }
+        if (selection.foreignObjects[section] ?? []).contains(where: { $0.contains(symbol.value) }) { return nil }
         guard let value = selection.newOffset(section: section, offset: symbol.value) else { return nil }
         result.value = value
         if symbol.value == 0 && symbol.size == selection.sectionSize(section) {

@@ -183,6 +183,19 @@ package final class ELFFile {
         return Array(UnsafeRawBufferPointer(start: UnsafeRawPointer(base), count: length))
     }
 
+    /// The PKCS#7 bytes of a well-formed signature trailer (`signature` is `.signed`), else nil:
+    /// the `sig_len` bytes after the module's own bytes, which `mod_verify_sig()` hands to
+    /// `verify_pkcs7_signature()`.
+    package func signatureBytes() throws(ELFError) -> [UInt8]? {
+        guard case .signed(let length, let moduleLength) = signature else { return nil }
+        var size = 0
+        guard let base = elf_rawfile(elf, &size) else {
+            throw .unreadable(path, ELFFile.libelfMessage())
+        }
+        guard moduleLength + length <= size else { return nil }
+        return Array(UnsafeRawBufferPointer(start: UnsafeRawPointer(base) + moduleLength, count: length))
+    }
+
     /// The first section with this name.
     package func section(named name: String) -> Section? {
         sections.first { $0.name == name }

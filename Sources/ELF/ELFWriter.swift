@@ -22,15 +22,22 @@ package enum ELFWriter {
     ///
     /// - Parameter inputs: the files the image was made from; writing refuses (`.overwritesInput`)
     ///   when `path` names one of them (same device and inode, so links and other spellings count).
-    package static func write(_ image: ELFImage, to path: String, inputs: [String] = []) throws(ELFError) {
+    ///   - trailer: called with the complete file contents after libelf wrote them; what it
+    ///     returns is appended inside the same atomic write (a module signature, `ModuleSigner`).
+    ///     When it throws, nothing is written.
+    package static func write(_ image: ELFImage, to path: String, inputs: [String] = [],
+                              trailer: Trailer? = nil) throws(ELFError) {
         try image.validate(file: path)
         try refuseToOverwrite(inputs, with: path)
-        try InterruptDeferral.run { () throws(ELFError) in try writeValidated(image, to: path) }
+        try InterruptDeferral.run { () throws(ELFError) in try writeValidated(image, to: path, trailer: trailer) }
     }
+
+    /// Bytes to append to a written file, computed from its whole contents.
+    package typealias Trailer = (_ contents: [UInt8]) throws(ELFError) -> [UInt8]
 
     /// The temporary file, `fsync`, rename and directory `fsync` of `write`, with interrupts held
     /// back (`InterruptDeferral`) so SIGINT never leaves the temporary file behind.
-    private static func writeValidated(_ image: ELFImage, to path: String) throws(ELFError) {
+    private static func writeValidated(_ image: ELFImage, to path: String, trailer: Trailer?) throws(ELFError) {
         let directory = directoryName(of: path)
         var template = Array((directory + "/." + baseName(of: path) + ".XXXXXX").utf8CString)
         let descriptor = template.withUnsafeMutableBufferPointer { buffer -> Int32 in
@@ -49,6 +56,7 @@ package enum ELFWriter {
             if !renamed { unlink(temporary) }
         }
         try encode(image, into: descriptor, path: path)
+        if let trailer { try FileTrailer.append(trailer, to: descriptor, path: path) }
         guard fchmod(descriptor, 0o644) == 0, fsync(descriptor) == 0 else {
             throw .writeFailed(path, systemMessage())
         }

@@ -63,7 +63,7 @@ extension KernelWorldError {
         .init(.unreadableFile, file: file, message: "cannot read file (\(reason)); check the path and its permissions")
     }
 
-    static func emptyFile(_ file: String, nextStep: String) -> Self {
+    package static func emptyFile(_ file: String, nextStep: String) -> Self {
         .init(.emptyFile, file: file, message: "file is empty; \(nextStep)")
     }
 }
@@ -71,7 +71,7 @@ extension KernelWorldError {
 // MARK: - Module.symvers
 
 extension KernelWorldError {
-    static let regenerateSymvers = "regenerate it with 'make modules'"
+    package static let regenerateSymvers = "regenerate it with 'make modules'"
 
     static func malformedSymversLine(_ file: String, line: Int, detail: String? = nil) -> Self {
         let what = detail.map { "malformed line: \($0)" } ?? "malformed line"

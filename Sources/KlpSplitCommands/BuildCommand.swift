@@ -3,6 +3,7 @@ import Convert
 import ELF
 import KernelWorld
 import Livepatch
+import ModuleCrypto
 import Planner
 
 /// `klp-split build`: one loadable livepatch module per part, plus the load policy.
@@ -13,7 +14,8 @@ struct BuildCommand: ParsableCommand {
         discussion: """
             Writes OUTDIR/<part>.ko for every part (<patch> for vmlinux, <patch>__<module> for each \
             module), OUTDIR/<patch>.conf (modprobe.d rules: on-demand loading and safe removal) and \
-            OUTDIR/load-order (eager loading). Nothing is written when anything fails. Exit status: \
+            OUTDIR/load-order (eager loading). With --sign-key and --sign-cert every module is signed as \
+            kbuild's scripts/sign-file signs it. Nothing is written when anything fails. Exit status: \
             0 ok, 1 an input cannot be read or a module cannot be built, 2 the plan has errors, 64 usage.
             """)
 
@@ -32,22 +34,34 @@ struct BuildCommand: ParsableCommand {
     @Flag(name: .customLong("no-replace"), help: "Build the parts of a replace = true patch as non-replacing patches.")
     var noReplace = false
 
+    @Flag(name: .customLong("states-in-every-part"), help: "Split a patch with klp_state entries by giving every part its own copy of them (rule klp-state).")
+    var statesInEveryPart = false
+
     @Flag(name: [.customShort("n"), .customLong("dry-run")], help: "Build everything in memory, write nothing.")
     var dryRun = false
+
+    @OptionGroup(title: "Signing")
+    var signing: SigningOptions
 
     func run() throws {
         let module: LivepatchModule
         var input: PlanInput
         let image: ELFImage
         let moduleBytes: [UInt8]
+        let signer: ModuleSigner?
         do {
+            signer = try signing.signer(world: world)
             module = try PlanCommand.readLivepatch(livepatch)
             input = try KernelWorldLoader(options: world).load(for: module, sympos: positions.choices)
             let elf = try ELFFile(path: livepatch)
             image = try ELFImage(reading: elf)
             moduleBytes = try elf.moduleBytes()
+            SignedInput.note(elf.signature, file: module.file, signing: signer != nil)
             input.annotations = try KlpConvertAnnotations.read(elf: elf, image: image, file: module.file)
             input.translationUnits = LivepatchUnits.read(elf: elf)
+            input.coupling.shadowCalls = try ShadowCallDecoder.calls(in: elf)
+            input.coupling.states = try PlanCoupling.statesOfEveryPart(KlpStateReader.ids(in: elf, patch: module.patch), module.patch)
+            input.statesInEveryPart = statesInEveryPart
         } catch {
             Terminal.error("\(error)")
             throw ExitCode(1)
@@ -82,12 +96,13 @@ struct BuildCommand: ParsableCommand {
             return
         }
         do {
-            try OutputDirectory(path: output, inputs: [livepatch]).write(files)
+            try OutputDirectory(path: output, inputs: [livepatch],
+                                moduleTrailer: signer.map { signer in { SigningOptions.trailer(signer, file: $0) } }).write(files)
         } catch {
             Terminal.error("\(error)")
             throw ExitCode(1)
         }
-        Terminal.output(summary(plan: plan, parts: parts))
+        Terminal.output(summary(plan: plan, parts: parts) + (signer.map(SignedInput.summary) ?? ""))
     }
 
     private func summary(plan: Plan, parts: [SplitBuilder.PartModule]) -> String {

@@ -12,7 +12,8 @@ struct CheckCommand: ParsableCommand {
             Checks every module given (built by klp-split, kpatch-build, klp-build or by hand) and the \
             set they form: the livepatch ELF format, the kernel's relocation rules, every klp symbol \
             against the target kernel, implicit module dependencies, the dependencies between parts, \
-            and load hazards. One line per finding, `file: section-or-symbol: severity: message`, \
+            and load hazards. One line per module with its signature (unsigned, signed by whom with which key \
+            and hash, or malformed), then one line per finding, `file: section-or-symbol: severity: message`, \
             then a summary. A .conf file given is read as the modprobe.d policy `klp-split build` \
             wrote, and refused unless it is, line for line, what build writes (its commands run as \
             root). Exit status: 0 clean (warnings allowed unless --strict), 2 when errors (or, with \
@@ -31,11 +32,17 @@ struct CheckCommand: ParsableCommand {
     @OptionGroup(title: "Kernel world")
     var world: KernelWorldOptions
 
-    @Option(help: "Output format: text (one finding per line) or json (schemaVersion 1).")
+    @Option(help: "Output format: text (one finding per line) or json (schemaVersion 2).")
     var format: Format = .text
 
-    @Flag(help: "Fail (exit 2) on warnings too.")
+    @Flag(help: "Fail (exit 2) on warnings too (coupling between parts among them).")
     var strict = false
+
+    @Flag(name: .customLong("require-signature"), help: "Make an unsigned module an error (rule signature-required), as module.sig_enforce=1 or Secure Boot does.")
+    var requireSignature = false
+
+    @OptionGroup(title: "Coupling between parts")
+    var coupling: CouplingOptions
 
     @OptionGroup(title: "Output")
     var colour: ColorOptions
@@ -63,7 +70,8 @@ struct CheckCommand: ParsableCommand {
             Terminal.error("\(error)")
             throw ExitCode(1)
         }
-        let report = Checker.check(checked, world: worldFacts)
+        let report = Checker.check(checked, world: worldFacts, acceptances: coupling.acceptances,
+                                   requireSignature: requireSignature)
         var policyMismatch = false
         if let target = worldFacts.target, let hazard = target.hasReloadHazard {
             for (file, policy) in policies where policy.reloadHazard != hazard {

@@ -3,6 +3,7 @@ import Convert
 import ELF
 import KernelWorld
 import Livepatch
+import ModuleCrypto
 import Planner
 
 /// `klp-split convert`: klp-convert done right for one livepatch module, without splitting it.
@@ -33,13 +34,19 @@ struct ConvertCommand: ParsableCommand {
     @Flag(name: [.customShort("n"), .customLong("dry-run")], help: "Convert in memory, write nothing.")
     var dryRun = false
 
+    @OptionGroup(title: "Signing")
+    var signing: SigningOptions
+
     func run() throws {
         let module: LivepatchModule
         var input: PlanInput
         let image: ELFImage
+        let signer: ModuleSigner?
         do {
+            signer = try signing.signer(world: world)
             module = try PlanCommand.readLivepatch(livepatch)
             let elf = try ELFFile(path: livepatch)
+            SignedInput.note(elf.signature, file: module.file, signing: signer != nil)
             image = try ELFImage(reading: elf)
             let annotations = try KlpConvertAnnotations.read(elf: elf, image: image, file: module.file)
             input = try KernelWorldLoader(options: world).load(for: module, sympos: positions.choices)
@@ -64,12 +71,13 @@ struct ConvertCommand: ParsableCommand {
             return
         }
         do {
-            try ELFWriter.write(converted, to: output, inputs: [livepatch])
+            try ELFWriter.write(converted, to: output, inputs: [livepatch],
+                                trailer: signer.map { SigningOptions.trailer($0, file: output) })
         } catch {
             Terminal.error("\(error)")
             throw ExitCode(1)
         }
-        Terminal.output(Self.summary(plan: plan, output: output))
+        Terminal.output(Self.summary(plan: plan, output: output) + (signer.map(SignedInput.summary) ?? ""))
     }
 
     static func summary(plan: Plan, output: String) -> String {

@@ -201,8 +201,14 @@ struct KernelWorldLoader {
     /// Every Module.symvers the options name, merged in order.
     private static func exports(_ paths: Paths) throws -> ExportTable {
         var tables: [ExportTable] = []
-        for file in paths.symvers { tables.append(try ExportTable(contentsOf: file, displayName: display(file))) }
-        return ExportTable.merging(tables)
+        // modpost writes an empty Module.symvers for external modules that export nothing, and
+        // kbuild users pass it on (KBUILD_EXTRA_SYMBOLS); only a world without any export is refused.
+        for file in paths.symvers { tables.append(try ExportTable(contentsOf: file, displayName: display(file), allowEmpty: true)) }
+        let merged = ExportTable.merging(tables)
+        if merged.count == 0, let first = paths.symvers.first {
+            throw KernelWorldError.emptyFile(display(first), nextStep: KernelWorldError.regenerateSymvers)
+        }
+        return merged
     }
 
     /// A module's dependency closure and, when it has a .ko, its symbol order once loaded. Messages

@@ -26,6 +26,9 @@ struct OutputDirectory {
     let path: String
     /// Files that must never be overwritten (the inputs).
     let inputs: [String]
+    /// What to append to each module file, by file name, inside the same atomic write (its
+    /// signature, `SigningOptions.trailer`); nil appends nothing.
+    var moduleTrailer: ((_ file: String) -> ELFWriter.Trailer)? = nil
 
     /// Writes every file or none. SIGINT, SIGTERM and SIGHUP are held back until the files are
     /// in place or the staging directory is removed (`InterruptDeferral`), so an interrupted
@@ -71,7 +74,7 @@ struct OutputDirectory {
             switch file {
             case .module(_, let image):
                 do {
-                    try ELFWriter.write(image, to: staged, inputs: inputs)
+                    try ELFWriter.write(image, to: staged, inputs: inputs, trailer: moduleTrailer?(file.name))
                 } catch {
                     throw Failure(description: error.description)
                 }

@@ -249,6 +249,12 @@ struct KlpMetadataReader {
         let byOffset = relocations(applyingTo: start.section).filter { $0.key >= start.offset && $0.key < start.offset + extent }
         let newFuncs = byOffset.filter { entry in target(of: entry.value).map(isExecutable) ?? false }
         let count = UInt64(newFuncs.count)
+        if count == 0 {
+            // An object with callbacks and no functions (`no_funcs[] = { { } }`, the pattern of
+            // samples/livepatch/livepatch-callbacks-demo.c and the selftests' test_klp_callbacks_demo.c):
+            // the array is its zeroed terminator alone, nothing else.
+            return ([], try emptyFunctionArray(at: start, extent: extent, byOffset: byOffset, layout: layout, object: object))
+        }
         let size = try elementSize(layout.funcSize, extent: extent, count: count, structName: "klp_func",
                                    pointers: "new_func", at: "\(where_) (object \(object))")
         let bytes = try contents.bytes(start.section)
@@ -271,6 +277,33 @@ struct KlpMetadataReader {
             throw LivepatchError.unsupportedLayout(file, where_, "relocation at +\(hex(stray)) does not fit struct klp_func with size \(size)")
         }
         return (functions, size)
+    }
+
+    /// The element size of a `struct klp_func` array that holds only its terminator: DWARF's size,
+    /// which must be the array's whole extent, else (no DWARF) the extent itself; no relocation and
+    /// no non-zero byte may be in it, or it is not an empty list.
+    private func emptyFunctionArray(at start: Location, extent: UInt64, byOffset: [UInt64: Relocation],
+                                    layout: KlpLayout, object: String) throws -> UInt64 {
+        let where_ = "\(sections[start.section].name) (object \(object))"
+        if let stray = byOffset.keys.sorted().first {
+            throw LivepatchError.unsupportedLayout(file, where_,
+                "relocation at +\(hex(stray)) in a struct klp_func array without any new_func pointer")
+        }
+        if let funcSize = layout.funcSize, extent != funcSize {
+            throw LivepatchError.layoutDisagrees(file, where_,
+                "the DWARF gives sizeof(struct klp_func) = \(funcSize), but the array has no new_func pointer and is \(extent) bytes, not one terminator")
+        }
+        guard extent > 0, extent % 8 == 0 else {
+            throw LivepatchError.unsupportedLayout(file, where_,
+                "cannot derive sizeof(struct klp_func) from an array of \(extent) bytes without any new_func pointer")
+        }
+        let bytes = try contents.bytes(start.section)
+        let end = min(UInt64(bytes.count), start.offset + extent)
+        if start.offset < end, bytes[Int(start.offset)..<Int(end)].contains(where: { $0 != 0 }) {
+            throw LivepatchError.unsupportedLayout(file, where_,
+                "a struct klp_func array without any new_func pointer must be its zeroed terminator alone, but it holds non-zero bytes")
+        }
+        return layout.funcSize ?? extent
     }
 
     // MARK: klp-build metadata

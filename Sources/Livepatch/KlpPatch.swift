@@ -92,16 +92,28 @@ package struct KlpCallback: Sendable {
 extension KlpPatch {
     /// A patch description as values (static klp arrays, no metadata sections), for synthetic
     /// planner inputs.
-    package init(objects: [KlpObject], replace: Bool = false) {
-        self.init(source: .klpStructs, replace: replace, hasStates: false, objects: objects,
+    package init(objects: [KlpObject], replace: Bool = false, hasStates: Bool = false) {
+        self.init(source: .klpStructs, replace: replace, hasStates: hasStates, objects: objects,
                   metadataSections: [], layout: "synthetic")
     }
 }
 
 extension KlpObject {
-    /// An object (nil: vmlinux) with its functions, for synthetic planner inputs.
+    /// An object (nil: vmlinux) with its functions and callbacks, for synthetic planner inputs.
     package init(name: String?, functions: [KlpFunction]) {
         self.init(name: name, functions: functions, callbacks: [])
+    }
+
+    /// An object with callbacks too (`functions` may be empty: `no_funcs[] = { { } }`).
+    package init(name: String?, functions: [KlpFunction], callbacks: [KlpCallback]) {
+        self.init(name: name, functions: functions, callbacks: callbacks, entry: nil)
+    }
+}
+
+extension KlpCallback {
+    /// A callback as values, for synthetic planner inputs.
+    package init(kind: String, function: String, at location: Location) {
+        self.init(kind: kind, function: function, location: location)
     }
 }
 

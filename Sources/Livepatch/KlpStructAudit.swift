@@ -137,7 +137,9 @@ struct KlpStructAuditor {
             let sympos = reader.readInteger(bytes, at: Int(entry + offsets.funcOldSympos), size: offsets.funcOldSymposSize)
             let hasName = byOffset[entry + offsets.funcOldName] != nil, hasNew = byOffset[entry + offsets.funcNewFunc] != nil
             if !hasName && !hasNew && sympos == 0 {
-                if j == 0 {
+                // An empty list (`no_funcs[] = { { } }`, an object with callbacks only) is an array
+                // that is one terminator long; a longer array whose first entry lost its relocations is a gap.
+                if j == 0 && !(size.map { reader.arrayExtent(at: start) == $0 } ?? false) {
                     gap("klp_func[0]", "old_name", offsets.funcOldName, object: object,
                         at: Location(section: start.section, offset: entry + offsets.funcOldName),
                         needs: "the patched function's name (the klp_func array is empty)", found: nil)

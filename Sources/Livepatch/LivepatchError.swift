@@ -23,7 +23,7 @@ package struct LivepatchError: Error, CustomStringConvertible, Sendable {
 
     package static func notLivepatch(_ file: String) -> LivepatchError {
         LivepatchError(kind: .notLivepatch, message:
-            "\(file): .modinfo: error: not a livepatch module (no livepatch=Y); build it with MODULE_INFO(livepatch, \"Y\")")
+            "\(file): .modinfo: error: not a livepatch module (no livepatch=Y): klp-split splits livepatches only, so pass a module that calls klp_enable_patch(), or add MODULE_INFO(livepatch, \"Y\") if this one is meant to be one")
     }
 
     package static func noPatchMetadata(_ file: String) -> LivepatchError {

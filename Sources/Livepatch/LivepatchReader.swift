@@ -104,7 +104,15 @@ package enum LivepatchReader {
                     throw LivepatchError.malformed(file, section.name,
                         "relocation \(stray) at offset 0x\(String(entries[stray].offset, radix: 16)) lies outside \(target.name) (size 0x\(String(target.size, radix: 16))); the module is corrupt, rebuild it")
                 }
-                relocationSections.append(RelocationSection(section: section, targetIndex: section.info, entries: entries))
+                var table = RelocationSection(section: section, targetIndex: section.info, entries: entries)
+                if target.flags.contains(.executable), target.type != .noBits {
+                    let code = try elf.contents(of: target)
+                    for (index, entry) in entries.enumerated() where entry.type == 2 || entry.type == 4 {
+                        let size = RipRelativeOperand.immediateSize(code: code, field: Int(entry.offset))
+                        if size > 0 { table.immediateSizes[index] = UInt64(size) }
+                    }
+                }
+                relocationSections.append(table)
             }
             try InputNames.symbolsAndSections(file: file, sections: elf.sections, symbols: elf.symbols)
             let dwarf = try elf.structLayouts(named: KlpLayout.structNames + KlpBuildLayout.structNames)

@@ -12,28 +12,36 @@ struct AddressTable {
     /// The size of one slot (`.8byte`).
     static let slotSize: UInt64 = 8
 
-    /// By `.toc` section and slot index: the content sections with a relocation to the slot.
-    private let users: [Int: [UInt64: Set<Int>]]
-    /// By `.toc` section and slot index: the content sections the slot's relocations name.
-    private let targets: [Int: [UInt64: Set<Int>]]
+    /// A byte of a content section: where a slot is used from, or what a slot names.
+    struct Site: Hashable {
+        let section: Int
+        let offset: UInt64
+    }
+
+    /// By `.toc` section and slot index: the sites with a relocation to the slot.
+    private let users: [Int: [UInt64: Set<Site>]]
+    /// By `.toc` section and slot index: the content sites the slot's relocations name.
+    private let targets: [Int: [UInt64: Set<Site>]]
 
     init(livepatch: LivepatchModule, roles: [SectionRole]) {
-        var users: [Int: [UInt64: Set<Int>]] = [:]
-        var targets: [Int: [UInt64: Set<Int>]] = [:]
+        var users: [Int: [UInt64: Set<Site>]] = [:]
+        var targets: [Int: [UInt64: Set<Site>]] = [:]
         for table in livepatch.relocationSections where table.targetIndex < roles.count {
             for entry in table.entries where entry.symbolIndex > 0 && entry.symbolIndex < livepatch.symbols.count {
                 let symbol = livepatch.symbols[entry.symbolIndex]
                 guard symbol.isDefinedInSection else { continue }
                 let section = Int(symbol.sectionIndex.rawValue)
                 guard section < roles.count else { continue }
+                let offset = ReferenceClassifierOffsets.referenced(symbol: symbol, relocation: entry,
+                                                                   architecture: livepatch.architecture)
                 if roles[table.targetIndex] == .addressTable {
                     if roles[section] == .content {
-                        targets[table.targetIndex, default: [:]][entry.offset / Self.slotSize, default: []].insert(section)
+                        targets[table.targetIndex, default: [:]][entry.offset / Self.slotSize, default: []]
+                            .insert(Site(section: section, offset: offset))
                     }
                 } else if roles[section] == .addressTable {
-                    let offset = ReferenceClassifierOffsets.referenced(symbol: symbol, relocation: entry,
-                                                                       architecture: livepatch.architecture)
-                    users[section, default: [:]][offset / Self.slotSize, default: []].insert(table.targetIndex)
+                    users[section, default: [:]][offset / Self.slotSize, default: []]
+                        .insert(Site(section: table.targetIndex, offset: entry.offset))
                 }
             }
         }
@@ -41,13 +49,14 @@ struct AddressTable {
         self.targets = targets
     }
 
-    /// Edges through slots: from each section that uses a slot to what the slot names.
-    var edges: [(from: Int, to: Int)] {
-        var result: [(Int, Int)] = []
+    /// Edges through slots: from each site that uses a slot to what the slot names.
+    var edges: [(from: Site, to: Site)] {
+        var result: [(Site, Site)] = []
         for (table, slots) in users.sorted(by: { $0.key < $1.key }) {
             for (slot, from) in slots.sorted(by: { $0.key < $1.key }) {
-                for to in (targets[table]?[slot] ?? []).sorted() {
-                    for user in from.sorted() where user != to { result.append((user, to)) }
+                let named = (targets[table]?[slot] ?? []).sorted { ($0.section, $0.offset) < ($1.section, $1.offset) }
+                for user in from.sorted(by: { ($0.section, $0.offset) < ($1.section, $1.offset) }) {
+                    for to in named where to.section != user.section { result.append((user, to)) }
                 }
             }
         }
@@ -58,7 +67,7 @@ struct AddressTable {
     /// the parts whose copy of the slot's relocation matters.
     func parts(using table: Int, offset: UInt64, ownership: Ownership) -> Set<Int> {
         (users[table]?[offset / Self.slotSize] ?? []).reduce(into: Set<Int>()) {
-            $0.formUnion(ownership.partsCarrying(section: $1))
+            $0.formUnion(ownership.partsCarrying(section: $1.section, offset: $1.offset))
         }
     }
 }

@@ -1,4 +1,5 @@
 import ELF
+import KernelWorld
 import Livepatch
 
 /// Parts are cut along sections, so data of different parts needs sections of its own
@@ -38,7 +39,8 @@ extension PlanningContext {
                 refused.insert(section)
                 continue
             }
-            guard roles[section] == .content, symbols.count > 1 else { continue }
+            guard roles[section] == .content, symbols.count > 1, ownership.pieces[section] == nil,
+                  SectionPieces.compilerSections.contains(name) else { continue }
             let parts = ownership.partsCarrying(section: section)
             guard parts.count > 1, flags.contains(.write) || relocated.contains(section) else { continue }
             let names = parts.sorted().map { partNames[$0] }
@@ -47,6 +49,26 @@ extension PlanningContext {
             refused.insert(section)
         }
         return refused
+    }
+
+    /// Sections holding several objects that `SectionPieces` cannot split: an error when two parts
+    /// use them (`unsplittable-section`), never reported as shared state. Returns those sections.
+    mutating func reportUnsplittable(_ sections: [Int: SectionPieces.Unsplittable], _ ownership: Ownership) -> Set<Int> {
+        var refused: Set<Int> = []
+        for (section, problem) in sections.sorted(by: { $0.key < $1.key }) {
+            let parts = ownership.partsCarrying(section: section)
+            guard parts.count > 1 else { continue }
+            let names = parts.sorted().map { partNames[$0] }
+            fail("unsplittable-section", livepatch.sections[section].name,
+                 "\(Self.list(problem.objects)) share this section and parts \(names.joined(separator: ", ")) use it, but klp-split cannot split it by object: \(problem.reason); give each part's objects a section of their own (__section(\".data.<name>\")), or report the section if the kernel defines it")
+            refused.insert(section)
+        }
+        return refused
+    }
+
+    /// The kernel version the livepatch was built for (its vermagic), which fixes entry sizes.
+    var targetVersion: KernelVersion? {
+        livepatch.modinfo.value("vermagic").flatMap(KernelVersion.init(release:))
     }
 
     /// The first three names, sorted, and how many more.

@@ -28,6 +28,14 @@ package struct PlanInput: Sendable {
     /// Which build of each patched module the world holds (`ModuleBuild`), for the identity a
     /// module part records; empty when the world has no module files (symbols.klp only).
     package var moduleBuilds: [ObjectName: ModuleBuild] = [:]
+    /// Coupling analysis (`CouplingAnalysis`): the shadow variable calls in the livepatch's code,
+    /// decoded where the section bytes are (`ShadowCallDecoder`); the `klp_state` ids each object's
+    /// part declares; the windows accepted (`--accept-coupling`); and whether a finding is an error
+    /// (`--strict`) rather than a warning.
+    package var coupling = CouplingInput()
+    /// `--states-in-every-part`: a patch with `klp_state` entries is split with the states copied
+    /// into every part (`klp-state`); without it such a patch of several parts is refused.
+    package var statesInEveryPart = false
 
     package init(livepatch: LivepatchModule, exports: ExportTable,
                  dependencies: [ObjectName: Set<ObjectName>], symbolOrder: [ObjectName: SymbolOrder],

@@ -6,7 +6,9 @@ import Livepatch
 package enum Planner {
     package static func plan(_ input: PlanInput) -> Plan {
         var context = PlanningContext(input: input)
-        return context.run()
+        var plan = context.run()
+        if !input.wholeModule { PlanCoupling.apply(to: &plan, input: input) }
+        return plan
     }
 }
 
@@ -64,7 +66,7 @@ struct PlanningContext {
             (try? ObjectName(normalizing: object.name ?? "vmlinux")).map(objects.contains) ?? false
         }
         if input.wholeModule { return runWholeModule(usedObjects) }
-        if patch.replace {
+        if patch.replace && objects.count > 1 {
             warn("atomic-replace", "klp_patch", "the patch sets replace = true; independent parts cannot keep atomic replace (each would revert the others), so 'klp-split build' refuses it unless --no-replace builds non-replacing parts")
         }
         if mainPart == nil && !objects.isEmpty {
@@ -74,17 +76,27 @@ struct PlanningContext {
         // Roots of each part: its replacement functions and callbacks.
         let roles = SectionRole.roles(of: livepatch)
         var roots: [Int: Set<Int>] = [:]
+        var functionRoots: [Int: Set<Int>] = [:]
         for (part, object) in usedObjects.enumerated() {
-            for function in object.functions { roots[part, default: []].insert(function.newFunctionLocation.section) }
+            for function in object.functions {
+                roots[part, default: []].insert(function.newFunctionLocation.section)
+                functionRoots[part, default: []].insert(function.newFunctionLocation.section)
+            }
             for callback in object.callbacks { roots[part, default: []].insert(callback.location.section) }
         }
         checkFunctionSections(roles)
-        checkSharedRoots(roots)
-        let ownership = Ownership.decide(livepatch: livepatch, roles: roles, roots: roots,
-                                         exported: livepatchExports(roles), facts: exportFacts(partCount: usedObjects.count))
+        checkSharedRoots(roots, functions: functionRoots)
+        checkStates(partCount: usedObjects.count)
+        let split = SectionPieces.find(in: livepatch, roles: roles, version: targetVersion)
+        var ownership = Ownership.decide(livepatch: livepatch, roles: roles, roots: roots,
+                                         exported: livepatchExports(roles), facts: exportFacts(partCount: usedObjects.count),
+                                         pieces: split.pieces)
         reportExportOwnership(ownership)
-        let unsplittable = checkDataSections(roles, ownership)
+        duplicateModuleParameters(&ownership, roles: roles, partCount: usedObjects.count)
+        var unsplittable = checkDataSections(roles, ownership)
+        unsplittable.formUnion(reportUnsplittable(split.unsplittable, ownership))
         reportSharedState(ownership, except: unsplittable)
+        reportOncePerPart(ownership)
         checkPatchedFunctions(usedObjects)
 
         var references: [Reference] = []
@@ -95,11 +107,11 @@ struct PlanningContext {
             var account = (references: 0, internalToPart: 0, infrastructure: 0, unreachable: 0)
             let targetSection = livepatch.sections[table.targetIndex]
             let role = ownership.plumbing.contains(table.targetIndex) ? .infrastructure : roles[table.targetIndex]
-            for entry in table.entries {
+            for (position, entry) in table.entries.enumerated() {
                 let carriers: Set<Int>
                 switch role {
                 case .content:
-                    carriers = ownership.partsCarrying(section: table.targetIndex)
+                    carriers = ownership.partsCarrying(section: table.targetIndex, offset: entry.offset)
                     if carriers.isEmpty { account.unreachable += 1; continue }
                 case .special(let entrySize):
                     carriers = specialEntryParts(table: table, entry: entry, entrySize: entrySize, ownership: ownership)
@@ -123,11 +135,15 @@ struct PlanningContext {
                 }
                 var reported = false
                 for part in carriers.sorted() {
+                    let referenced = entry.symbolIndex < livepatch.symbols.count
+                        ? table.referencedOffset(entry: position, symbolValue: livepatch.symbols[entry.symbolIndex].value,
+                                                 inCode: targetSection.flags.contains(.executable), architecture: livepatch.architecture) : nil
                     guard let reference = classify(entry, in: targetSection, part: part, ownership: ownership,
-                                                   dependsOn: &dependsOn) else { continue }
+                                                   referenced: referenced, dependsOn: &dependsOn) else { continue }
                     checkPPC64Rules(entry, in: targetSection, reference: reference)
                     references.append(reference)
                     reported = true
+                    checkStaticKey(reference, in: targetSection, entry: entry, table: table)
                 }
                 if reported { account.references += 1 } else { account.internalToPart += 1 }
             }
@@ -144,10 +160,10 @@ struct PlanningContext {
             let carried = livepatch.symbols.filter { symbol in
                 symbol.isDefinedInSection && (symbol.type == .function || symbol.type == .object)
                     && roles[Int(symbol.sectionIndex.rawValue)] == .content
-                    && ownership.partsCarrying(section: Int(symbol.sectionIndex.rawValue)).contains(index)
+                    && ownership.partsCarrying(section: Int(symbol.sectionIndex.rawValue), offset: symbol.value).contains(index)
             }
             let duplicated = carried.filter {
-                if case .duplicated = ownership.owners[Int($0.sectionIndex.rawValue)] { return true }
+                if case .duplicated = ownership.owner(section: Int($0.sectionIndex.rawValue), offset: $0.value) { return true }
                 return false
             }
             parts.append(Part(
@@ -164,6 +180,10 @@ struct PlanningContext {
         for (section, role) in roles.enumerated() where role == .content {
             let parts = ownership.plumbing.contains(section) ? Set(0..<usedObjects.count) : ownership.partsCarrying(section: section)
             if !parts.isEmpty { plan.carriers[section] = parts }
+        }
+        for (section, pieces) in ownership.pieces {
+            plan.pieces[section] = PlanPieces(entrySize: pieces.entrySize, ranges: pieces.ranges,
+                                              carriers: pieces.ranges.map { ownership.partsCarrying(section: section, offset: $0.lowerBound) })
         }
         plan.roles = roles
         return plan
@@ -208,25 +228,43 @@ struct PlanningContext {
         }
     }
 
-    private mutating func checkSharedRoots(_ roots: [Int: Set<Int>]) {
-        var seen: [Int: Int] = [:]
-        for (part, sections) in roots.sorted(by: { $0.key < $1.key }) {
+    /// A replacement function (`new_func`) belongs to one part, so its section may be no other
+    /// part's root. One callback function given to several objects (samples/livepatch/
+    /// livepatch-callbacks-demo.c gives the same four to each) is fine: each part gets a copy and
+    /// the kernel calls it for that part's object only, as it did for each object before.
+    private mutating func checkSharedRoots(_ roots: [Int: Set<Int>], functions: [Int: Set<Int>]) {
+        for (part, sections) in functions.sorted(by: { $0.key < $1.key }) {
             for section in sections.sorted() {
-                if let other = seen[section], other != part {
-                    fail("shared-root", livepatch.sections[section].name,
-                          "replacement code for parts '\(partNames[other])' and '\(partNames[part])' is in one section; rebuild with ccflags-y += -ffunction-sections -fdata-sections")
-                }
-                seen[section] = part
+                guard let other = roots.keys.sorted().first(where: { $0 != part && roots[$0]?.contains(section) == true }) else { continue }
+                let (first, second) = (min(part, other), max(part, other))
+                fail("shared-root", livepatch.sections[section].name,
+                      "replacement code for parts '\(partNames[first])' and '\(partNames[second])' is in one section; rebuild with ccflags-y += -ffunction-sections -fdata-sections")
+            }
+        }
+    }
+
+    /// A `pr_warn_once`/`printk_once`/`WARN_ONCE` flag that several parts use (a helper duplicated
+    /// into them) is copied into each: the message then prints once per part, not once in all.
+    private mutating func reportOncePerPart(_ ownership: Ownership) {
+        for (section, pieces) in ownership.pieces.sorted(by: { $0.key < $1.key })
+        where SectionPieces.onceSections.contains(livepatch.sections[section].name) {
+            for (index, range) in pieces.ranges.enumerated() {
+                guard case .duplicated(let parts) = ownership.owner(section: section, offset: range.lowerBound) else { continue }
+                warn("once-per-part", livepatch.sections[section].name,
+                     "once-flag '\(pieces.names[index])' is used by parts \(parts.sorted().map { partNames[$0] }.joined(separator: ", ")), so each part gets its own copy and its message prints once per part; if it must print once in all, move the code that uses it into one part")
             }
         }
     }
 
     /// Writable sections several parts use; `except` those `checkDataSections` refused already.
     private mutating func reportSharedState(_ ownership: Ownership, except refused: Set<Int>) {
-        for (section, owner) in ownership.owners.sorted(by: { $0.key < $1.key }) where !refused.contains(section) {
+        for (node, owner) in ownership.owners.sorted(by: { $0.key < $1.key }) {
             guard case .sharedState(let parts) = owner else { continue }
+            let (section, piece) = ownership.location(of: node)
+            guard !refused.contains(section) else { continue }
             let names = parts.sorted().map { partNames[$0] }.joined(separator: ", ")
-            let symbol = livepatch.symbols.first { Int($0.sectionIndex.rawValue) == section && $0.type == .object }?.name
+            let symbol = piece.flatMap { ownership.pieces[section]?.names[$0] }
+                ?? livepatch.symbols.first { Int($0.sectionIndex.rawValue) == section && $0.type == .object }?.name
                 ?? livepatch.sections[section].name
             fail("shared-state", livepatch.sections[section].name,
                   "writable '\(symbol)' is used by parts \(names); split parts cannot share state: EXPORT_SYMBOL_GPL it from the main (vmlinux) part, or keep it in a shadow variable (klp_shadow_get_or_alloc)")
@@ -283,6 +321,43 @@ struct PlanningContext {
         }
     }
 
+    /// Special sections whose entries may not name a module's static key or static call through a
+    /// klp relocation: the module loader sets up a module's jump labels and static calls
+    /// (`jump_label_add_module`, `static_call_add_module`) before the klp relocations of a patched
+    /// module are applied (kpatch create-diff-object.c, objtool klp-diff.c
+    /// `validate_special_section_klp_reloc`). vmlinux keys are fine: their klp relocations are
+    /// applied while the part loads (v5.8).
+    static let keySections: Set<String> = ["__jump_table", ".static_call_sites"]
+
+    /// A `__jump_table` or `.static_call_sites` entry keyed on a static key or static call of a
+    /// module is refused (`klp-static-key`); a tracepoint's is named as the tracepoint.
+    mutating func checkStaticKey(_ reference: Reference, in section: Section, entry: Relocation, table: RelocationSection) {
+        guard Self.keySections.contains(section.name),
+              [.patchedModuleExport, .otherModuleExport, .moduleLocal].contains(reference.category) else { return }
+        let module = reference.owner ?? "?"
+        // The code the entry describes: the relocation at the entry's start (jump_entry.code,
+        // static_call_site.addr).
+        let entrySize = SpecialSectionTable.x86_64(for: targetVersion)[section.name] ?? 0
+        let start = entrySize > 0 ? entry.offset - entry.offset % entrySize : entry.offset
+        let code = table.entries.first { $0.offset == start && $0.offset != entry.offset }.flatMap { sibling -> String? in
+            guard sibling.symbolIndex < livepatch.symbols.count, livepatch.symbols[sibling.symbolIndex].isDefinedInSection else { return nil }
+            let symbol = livepatch.symbols[sibling.symbolIndex]
+            return livepatch.describe(Location(section: Int(symbol.sectionIndex.rawValue),
+                                               offset: UInt64(bitPattern: Int64(bitPattern: symbol.value) &+ sibling.addend)))
+        }
+        let location = "\(section.name)+0x\(String(entry.offset, radix: 16))"
+        let user = code.map { " (used by \($0))" } ?? ""
+        for prefix in ["__tracepoint_", "__SCK__tp_func_"] where reference.symbol.hasPrefix(prefix) {
+            let tracepoint = reference.symbol.dropFirst(prefix.count)
+            fail("klp-static-key", location,
+                 "tracepoint '\(tracepoint)' belongs to module '\(module)'\(user): its \(prefix == "__tracepoint_" ? "static key" : "static call") '\(reference.symbol)' would need a klp relocation, which the kernel applies only after the module's jump labels and static calls are set up; remove the trace_\(tracepoint)() call from the replacement (upstream klp-build disables it), or move it into a function of \(module) that the replacement calls")
+            return
+        }
+        let isCall = section.name == ".static_call_sites"
+        fail("klp-static-key", location,
+             "\(isCall ? "static call" : "static key") '\(reference.symbol)' belongs to module '\(module)'\(user), and a klp relocation to it is applied only after the module's \(isCall ? "static calls" : "jump labels") are set up; \(isCall ? "call the function directly instead of through static_call()" : "use static_key_enabled() instead of static_branch_*()")")
+    }
+
     /// The parts whose code a special-section entry describes: the owners of the code its other relocations name.
     func specialEntryParts(table: RelocationSection, entry: Relocation, entrySize: UInt64?,
                                    ownership: Ownership) -> Set<Int> {
@@ -293,15 +368,22 @@ struct PlanningContext {
         } else {
             siblings = [entry]
         }
-        var parts: Set<Int> = []
+        // The code an entry describes decides who keeps it (the file name string of a __bug_table
+        // entry is duplicated into every part that has a WARN, and must not pull the entry along);
+        // an entry naming no code goes with whoever carries what it names.
+        var code: Set<Int> = []
+        var data: Set<Int> = []
         for sibling in siblings where sibling.symbolIndex < livepatch.symbols.count {
             let symbol = livepatch.symbols[sibling.symbolIndex]
             guard symbol.isDefinedInSection else { continue }
             let section = Int(symbol.sectionIndex.rawValue)
-            if ownership.roles[section] == .content {
-                parts.formUnion(ownership.partsCarrying(section: section))
+            guard ownership.roles[section] == .content else { continue }
+            if livepatch.sections[section].flags.contains(.executable) {
+                code.formUnion(ownership.partsCarrying(section: section))
+            } else {
+                data.formUnion(ownership.partsCarrying(section: section, offset: symbol.value &+ UInt64(bitPattern: sibling.addend)))
             }
         }
-        return parts
+        return code.isEmpty ? data : code
     }
 }

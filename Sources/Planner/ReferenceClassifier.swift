@@ -4,8 +4,10 @@ import Livepatch
 
 extension PlanningContext {
     /// Classifies one relocation as seen from one part; nil when it stays inside the part.
+    /// `referenced` is the offset the relocation names in its symbol's section when the caller knows
+    /// it better than `referencedOffset` (`RelocationSection.referencedOffset`).
     mutating func classify(_ entry: Relocation, in section: Section, part: Int, ownership: Ownership,
-                           dependsOn: inout [Int: Set<Int>]) -> Reference? {
+                           referenced: UInt64? = nil, dependsOn: inout [Int: Set<Int>]) -> Reference? {
         guard entry.symbolIndex > 0, entry.symbolIndex < livepatch.symbols.count else { return nil }
         let symbol = livepatch.symbols[entry.symbolIndex]
         let site = livepatch.describe(Location(section: section.index, offset: entry.offset))
@@ -37,11 +39,11 @@ extension PlanningContext {
         guard symbol.isDefinedInSection else { return nil }
         let targetSection = Int(symbol.sectionIndex.rawValue)
         guard ownership.roles[targetSection] == .content else { return nil }
-        let carriers = ownership.partsCarrying(section: targetSection)
+        let target = Location(section: targetSection, offset: referenced ?? Self.referencedOffset(symbol: symbol, relocation: entry, architecture: livepatch.architecture))
+        let carriers = ownership.partsCarrying(section: targetSection, offset: target.offset)
         if carriers.contains(part) { return nil }
-        let target = Location(section: targetSection, offset: Self.referencedOffset(symbol: symbol, relocation: entry, architecture: livepatch.architecture))
         let name = symbol.type == .section ? livepatch.describe(target) : symbol.name
-        guard case .part(let owner) = ownership.owners[targetSection] else { return nil }
+        guard case .part(let owner) = ownership.owner(section: targetSection, offset: target.offset) else { return nil }
         dependsOn[part, default: []].insert(owner)
         let ownerName = partNames[owner]
         if owner == mainPart {

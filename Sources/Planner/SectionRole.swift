@@ -23,6 +23,27 @@ package enum SectionRole: Sendable, Equatable {
     /// Sections that go with special entries but hold code (`.altinstr_replacement`, `.altinstr_aux`).
     package static let specialAuxiliary: Set<String> = [".altinstr_replacement", ".altinstr_aux"]
 
+    /// Whether klp-split knows what an allocated section of a livepatch is: code, compiler data
+    /// (`.data*`, `.rodata*`, `.bss*`), a special section or descriptor table of the per-kernel
+    /// tables, or module plumbing. `check` warns about any other (`unknown-section`): if the
+    /// kernel walks it as a table, a part carries it whole, with the other parts' entries.
+    package static func isKnown(_ section: Section) -> Bool {
+        let name = section.name
+        if !section.flags.contains(.alloc) || section.flags.contains(.executable) { return true }
+        if section.flags.contains(.merge) && section.flags.contains(.strings) { return true }
+        if SpecialSectionTable.v6_1[name] != nil || SpecialSectionTable.x86_64(for: KernelVersion(major: 6, minor: 12))[name] != nil
+            || SpecialSectionTable.descriptorTables(for: nil)[name] != nil || specialAuxiliary.contains(name)
+            || SpecialSectionTable.entrySizes(for: .ppc64le, version: nil)[name] != nil || name == ".toc" || name == ".stubs" {
+            return true
+        }
+        let exact: Set<String> = [".data", ".rodata", ".bss", ".modinfo", "__versions", ExtendedVersions.crcSection,
+                                  ExtendedVersions.nameSection, ".gnu.linkonce.this_module", "__param", "__modver",
+                                  ".comment", ".note.GNU-stack"]
+        let prefixes = [".data.", ".data..", ".rodata.", ".bss.", ".init.", ".exit.", ".note", "__ksymtab", "___ksymtab",
+                        "__kcrctab", ".klp.", ".discard", ".ref.data", ".tbss", ".tdata"]
+        return exact.contains(name) || prefixes.contains { name.hasPrefix($0) } || KlpBuildSections.isMetadataSection(name)
+    }
+
     /// Roles for a livepatch; entry sizes follow the kernel its vermagic names.
     static func roles(of livepatch: LivepatchModule) -> [SectionRole] {
         let entrySizes = SpecialSectionTable.entrySizes(

@@ -51,6 +51,20 @@ package enum SpecialSectionTable {
         return table
     }
 
+    /// Tables of descriptors that code points INTO (the reverse of the special sections above): an
+    /// entry follows the code that uses it, so a part keeps exactly the entries its code names
+    /// (`SectionPieces`). Read from the same Debian headers, and checked against the fixtures
+    /// (`lp_idioms`: `__UNIQUE_ID_ddebug*` symbols of size 56 in `__dyndbg` on 6.1 and 6.12):
+    /// - include/linux/dynamic_debug.h `struct _ddebug` (4 pointers, the lineno/class_id/flags
+    ///   bitfields, and with CONFIG_JUMP_LABEL the `static_key` union): 56 in 6.1 and 6.12;
+    /// - include/linux/dynamic_debug.h `struct ddebug_class_map` (list_head, 3 pointers, 3 ints):
+    ///   56 in 6.1 and 6.12 (`__dyndbg_classes`, DECLARE_DYNDBG_CLASSMAP).
+    /// The `pr_warn_once` flags of include/linux/once_lite.h are split by symbol instead: they are
+    /// in `.data.once` in 6.1 and `.data..once` since v6.7 (6.12).
+    package static func descriptorTables(for version: KernelVersion?) -> [String: UInt64] {
+        ["__dyndbg": 56, "__dyndbg_classes": 56]
+    }
+
     /// x86-64, v6.1.
     static let v6_1: [String: UInt64] = [
         "__bug_table": 12, "__ex_table": 12, "__jump_table": 16, ".altinstructions": 12,

@@ -187,6 +187,10 @@ enum CheckFixtures {
                 _ = try image.removeFirstRelocation(in: ".rela.data") { $0.offset == offset }
             }
         },
+        Fixture(rule: "unknown-section", file: "unknown-section.ko", base: cdromPart, partners: [],
+                change: "`.exit.data` renamed to `__lp_unknown_table`, an allocated data section klp-split does not know") { image, _ in
+            try image.renameSection(".exit.data", to: "__lp_unknown_table")
+        },
         Fixture(rule: "module-reload-hazard", file: "module-reload-hazard.ko", base: cdromPart, partners: [],
                 change: "none: every part with klp relocations for a module warns on a 6.1 (x86, before 6.3) target") { _, _ in },
     ]

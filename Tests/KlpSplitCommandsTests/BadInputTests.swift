@@ -59,6 +59,18 @@ struct BadInputTests {
         expectOneLineError(result, mentioning: ["Module.symvers", "--symvers"])
     }
 
+    /// modpost writes an empty Module.symvers for external modules that export nothing (the
+    /// kernel's selftest modules), and kbuild users pass it on as KBUILD_EXTRA_SYMBOLS.
+    @Test("an empty extra --symvers is accepted; an empty Module.symvers alone is refused")
+    func emptySymvers() throws {
+        let empty = try file("Module.symvers", "")
+        let accepted = try runProcess(Repository.executable, ["plan", Repository.fixture("lp_vmlinux"), "-b", Repository.world, "--symvers", empty])
+        #expect(accepted.status == 0)
+        #expect(accepted.stdout.contains("lp_vmlinux (main part, patches vmlinux)"))
+        let refused = try runProcess(Repository.executable, ["plan", Repository.fixture("lp_vmlinux"), "--symvers", empty])
+        expectOneLineError(refused, mentioning: ["Module.symvers", "file is empty"])
+    }
+
     @Test("Debian's placeholder System.map")
     func placeholderSystemMap() throws {
         let map = try file("System.map", "ffffffffffffffff B The real System.map is in the linux-image-6.1.0-56-amd64-dbg package\n")

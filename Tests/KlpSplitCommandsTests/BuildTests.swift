@@ -23,7 +23,7 @@ struct BuildTests {
         try runProcess(which("readelf")!, ["-W", "-S", "-s", "-r", path]).stdout
     }
 
-    @Test("building twice gives byte-identical modules", arguments: ["lp_cdrom", "lp_klpbuild", "lp_vmlinux"])
+    @Test("building twice gives byte-identical modules", arguments: ["lp_cdrom", "lp_klpbuild", "lp_vmlinux", "lp_idioms"])
     func deterministic(fixture: String) throws {
         let second = output + "-again"
         defer { try? FileManager.default.removeItem(atPath: output); try? FileManager.default.removeItem(atPath: second) }
@@ -39,7 +39,7 @@ struct BuildTests {
     }
 
     @Test("every part follows the livepatch ELF format", .enabled(if: which("readelf") != nil),
-          arguments: ["lp_cdrom", "lp_klpbuild", "lp_vmlinux"])
+          arguments: ["lp_cdrom", "lp_klpbuild", "lp_vmlinux", "lp_idioms"])
     func elfFormat(fixture: String) throws {
         defer { try? FileManager.default.removeItem(atPath: output) }
         let result = try build(fixture)
@@ -148,15 +148,15 @@ struct BuildTests {
         #expect(plan.diagnostics.contains { $0.id == "no-function-sections" && $0.location == ".text" })
     }
 
-    @Test("replace = true is refused unless --no-replace, which clears it in every part")
+    @Test("replace = true of a patch of several objects is refused unless --no-replace, which clears it in every part")
     func atomicReplace() throws {
         let directory = output + "-replace"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory); try? FileManager.default.removeItem(atPath: output) }
-        // A copy of lp_cdrom.ko with klp_patch.replace (offset 24 of .data.patch) set to true.
-        let copy = "\(directory)/lp_cdrom.ko"
-        var bytes = try #require(FileManager.default.contents(atPath: Repository.fixture("lp_cdrom")))
-        let elf = try ELFFile(path: Repository.fixture("lp_cdrom"))
+        // A copy of lp_exports.ko (vmlinux, fat, vfat) with klp_patch.replace (offset 24 of .data.patch) set to true.
+        let copy = "\(directory)/lp_exports.ko"
+        var bytes = try #require(FileManager.default.contents(atPath: Repository.fixture("lp_exports")))
+        let elf = try ELFFile(path: Repository.fixture("lp_exports"))
         let patch = try #require(elf.section(named: ".data.patch"))
         bytes[Int(patch.fileOffset) + 24] = 1
         #expect(FileManager.default.createFile(atPath: copy, contents: bytes))
@@ -166,9 +166,23 @@ struct BuildTests {
         #expect(!FileManager.default.fileExists(atPath: output))
         let built = try runProcess(Repository.executable, ["build", copy, "-b", Repository.world, "-o", output, "--no-replace"])
         #expect(built.status == 0, "\(built.stderr)")
-        let part = try ELFFile(path: "\(output)/lp_cdrom__cdrom.ko")
+        for name in ["lp_exports", "lp_exports__fat", "lp_exports__vfat"] {
+            let part = try ELFFile(path: "\(output)/\(name).ko")
+            let partPatch = try #require(part.section(named: ".data.patch"))
+            #expect(try part.contents(of: partPatch)[24] == 0)
+        }
+    }
+
+    /// One object is one part, the whole patch: atomic replace means there what it meant before
+    /// (lp_states: replace = true and a klp_state, like the selftests' test_klp_state.c).
+    @Test("replace = true of a patch of one object is kept, without --no-replace")
+    func replaceOfOnePart() throws {
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let result = try build("lp_states")
+        #expect(result.status == 0, "\(result.stderr)")
+        let part = try ELFFile(path: "\(output)/lp_states.ko")
         let partPatch = try #require(part.section(named: ".data.patch"))
-        #expect(try part.contents(of: partPatch)[24] == 0)
+        #expect(try part.contents(of: partPatch)[24] == 1)
     }
 
     @Test("the split parts of lp_split depend only on each other, as their modules do", .enabled(if: which("depmod") != nil))

@@ -37,12 +37,12 @@ struct PlanGoldenTests {
         #expect(PlanJSONRenderer.render(first) == PlanJSONRenderer.render(second))
     }
 
-    @Test("the JSON plan has no absolute paths and declares schemaVersion 1")
+    @Test("the JSON plan has no absolute paths and declares schemaVersion 2")
     func jsonHasNoAbsolutePaths() throws {
         let json = PlanJSONRenderer.render(try Self.plan("lp_multi"))
         #expect(!json.contains(Repository.root.path))
         #expect(!json.contains("\"/"))
-        #expect(json.contains("\"schemaVersion\" : 1"))
+        #expect(json.contains("\"schemaVersion\" : 2"))
     }
 
     @Test("dot -Tsvg renders the DOT output", .enabled(if: which("dot") != nil))

@@ -35,6 +35,38 @@ struct LivepatchReaderTests {
         #expect(cdrom.functions.map(\.oldName) == ["cdrom_sysctl_info"])
     }
 
+    @Test("objects with callbacks and an empty function list (no_funcs[] = { { } }) are read, on both kernels",
+          arguments: ["modules", "modules-6.12"])
+    func callbacksOnlyObjects(directory: String) throws {
+        let path = Self.root.appendingPathComponent("Fixtures/\(directory)/lp_callbacks.ko").path
+        let module = try LivepatchReader.read(path: path, displayName: "lp_callbacks.ko")
+        #expect(module.patch.objects.map { $0.name ?? "vmlinux" } == ["vmlinux", "cdrom", "sr_mod"])
+        #expect(module.patch.objects.map(\.functions.count) == [0, 0, 1])
+        for object in module.patch.objects {
+            #expect(object.callbacks.map(\.function) == ["pre_patch_callback", "post_patch_callback", "pre_unpatch_callback", "post_unpatch_callback"])
+        }
+        #expect(module.patch.hasStates == false)
+    }
+
+    @Test("klp_patch.states and replace are read", arguments: ["lp_states", "lp_states_multi"])
+    func states(fixture: String) throws {
+        let module = try LivepatchReader.read(path: Self.fixture(fixture))
+        #expect(module.patch.hasStates)
+        #expect(module.patch.replace == (fixture == "lp_states"))
+        #expect(module.patch.objects.allSatisfy { $0.functions.isEmpty && $0.callbacks.map(\.kind) == ["pre_patch"] })
+    }
+
+    @Test("a plain module that uses the shadow-variable API (like test_klp_shadow_vars) is not a livepatch")
+    func plainModuleIsNotALivepatch() throws {
+        let fat = Self.root.appendingPathComponent("Fixtures/world/lib/modules/6.1.0-56-amd64/kernel/fs/fat/fat.ko").path
+        #expect {
+            try LivepatchReader.read(path: fat, displayName: "fat.ko")
+        } throws: { error in
+            (error as? LivepatchError)?.kind == .notLivepatch
+                && (error as? LivepatchError)?.description.contains("klp-split splits livepatches only") == true
+        }
+    }
+
     @Test("a module without livepatch=Y is refused with the fix")
     func notLivepatch() throws {
         let cdrom = Self.root.appendingPathComponent("Fixtures/world/lib/modules/6.1.0-56-amd64/kernel/drivers/cdrom/cdrom.ko").path
@@ -43,7 +75,7 @@ struct LivepatchReaderTests {
             Issue.record("cdrom.ko was accepted as a livepatch")
         } catch {
             #expect(error.kind == .notLivepatch)
-            #expect(error.description == "cdrom.ko: .modinfo: error: not a livepatch module (no livepatch=Y); build it with MODULE_INFO(livepatch, \"Y\")")
+            #expect(error.description == "cdrom.ko: .modinfo: error: not a livepatch module (no livepatch=Y): klp-split splits livepatches only, so pass a module that calls klp_enable_patch(), or add MODULE_INFO(livepatch, \"Y\") if this one is meant to be one")
         }
     }
 
