@@ -38,7 +38,10 @@ package enum SectionRole: Sendable, Equatable {
         }
         let exact: Set<String> = [".data", ".rodata", ".bss", ".modinfo", "__versions", ExtendedVersions.crcSection,
                                   ExtendedVersions.nameSection, ".gnu.linkonce.this_module", "__param", "__modver",
-                                  ".comment", ".note.GNU-stack"]
+                                  ".comment", ".note.GNU-stack",
+                                  // v6.4+ x86 (arch/x86/include/asm/orc_header.h, ORC_HEADER in every module):
+                                  // the ORC format hash for tools, 20 bytes, not a table of entries
+                                  ".orc_header"]
         let prefixes = [".data.", ".data..", ".rodata.", ".bss.", ".init.", ".exit.", ".note", "__ksymtab", "___ksymtab",
                         "__kcrctab", ".klp.", ".discard", ".ref.data", ".tbss", ".tdata"]
         return exact.contains(name) || prefixes.contains { name.hasPrefix($0) } || KlpBuildSections.isMetadataSection(name)
