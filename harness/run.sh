@@ -51,6 +51,8 @@
 #                               (only when all facts of the scenario hold)
 #      KLP_SPLIT_TIMEOUT        seconds per boot (120)
 #      KLP_SPLIT_ACCEL          tcg (default); kvm is untested and did not boot on nested PVM
+#      KLP_SPLIT_TCG_THREAD     single (default: both vCPUs on one host thread) or multi (MTTCG);
+#                               see docs/harness.md, Pitfalls, for the 6.12 'Oops: int3'
 #      set per kernel for modules/files/qemu/artifacts files: KVER, KLP_SPLIT_FIXTURES
 #      (Fixtures/modules, Fixtures/modules-6.12), KLP_SPLIT_WORLD (Fixtures/world,
 #      Fixtures/world-6.12), KLP_SPLIT_CHECK_FIXTURES (Fixtures/check, Fixtures/check-6.12),
@@ -69,6 +71,7 @@ HW=$KLP_SPLIT_CACHE/harness
 INIT_MARKER='### harness: scenario '
 TIMEOUT=${KLP_SPLIT_TIMEOUT:-120}
 ACCEL=${KLP_SPLIT_ACCEL:-tcg}
+TCG_THREAD=${KLP_SPLIT_TCG_THREAD:-single}
 BUSYBOX=/bin/busybox
 END_MARKER='### harness: done'
 # kernel messages that fail every scenario (WARN()s print "Call Trace:" too)
@@ -537,7 +540,9 @@ boot() {
 	local initrd=$1 log=$2 artdir=$3 i serial=(-serial mon:stdio) acc t0
 	for i in "${!ART_NAMES[@]}"; do serial+=(-serial "file:$artdir/${ART_NAMES[$i]}"); done
 	case $ACCEL in
-	tcg) acc=(-accel tcg -cpu max) ;;
+	tcg)
+		case $TCG_THREAD in single | multi) ;; *) echo "KLP_SPLIT_TCG_THREAD must be single or multi" >&2; QRC=2; return ;; esac
+		acc=(-accel "tcg,thread=$TCG_THREAD" -cpu max) ;;
 	kvm) acc=(-accel kvm -cpu host) ;;
 	*) echo "KLP_SPLIT_ACCEL must be tcg or kvm" >&2; QRC=2; return ;;
 	esac
