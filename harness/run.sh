@@ -255,6 +255,7 @@ preflight() {
 	[ -s "$MODDIR/modules.dep" ] || { echo "no unpacked Debian modules: $MODDIR/modules.dep missing"; return 1; }
 	qemu-system-x86_64 -accel help 2>/dev/null | grep -qx "$ACCEL" ||
 		{ echo "qemu-system-x86_64 cannot run or lacks accelerator '$ACCEL'"; return 1; }
+	case $TCG_THREAD in single | multi) ;; *) echo "KLP_SPLIT_TCG_THREAD must be single or multi, not '$TCG_THREAD'"; return 1 ;; esac
 }
 NPASS=0 NFAIL=0 NSKIP=0
 mkdir -p "$HW/logs" "$HW/artifacts" "$HW/build" "$HW/work"
@@ -540,9 +541,7 @@ boot() {
 	local initrd=$1 log=$2 artdir=$3 i serial=(-serial mon:stdio) acc t0
 	for i in "${!ART_NAMES[@]}"; do serial+=(-serial "file:$artdir/${ART_NAMES[$i]}"); done
 	case $ACCEL in
-	tcg)
-		case $TCG_THREAD in single | multi) ;; *) echo "KLP_SPLIT_TCG_THREAD must be single or multi" >&2; QRC=2; return ;; esac
-		acc=(-accel "tcg,thread=$TCG_THREAD" -cpu max) ;;
+	tcg) acc=(-accel "tcg,thread=$TCG_THREAD" -cpu max) ;;
 	kvm) acc=(-accel kvm -cpu host) ;;
 	*) echo "KLP_SPLIT_ACCEL must be tcg or kvm" >&2; QRC=2; return ;;
 	esac
