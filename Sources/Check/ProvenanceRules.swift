@@ -10,9 +10,6 @@ import KernelWorld
 /// together (an old `<patch>__<module>.ko` left in `updates/`); and a part made for another build
 /// of its module patches code it was not written for (kpatch issue 1435).
 enum ProvenanceRules {
-    static let patchKey = "klp_patch"
-    static let digestKey = "klp_patch_digest"
-
     /// A module part's recorded target against the world's module of that name.
     static func check(_ module: CheckedModule, world: CheckWorld, into findings: inout FindingList) {
         for (key, value) in module.modinfo.entries.map({ ($0.key, $0.value) })
@@ -29,24 +26,23 @@ enum ProvenanceRules {
 
     /// Parts that name the same patch but record different digests.
     static func checkSet(_ modules: [CheckedModule], into findings: inout FindingList) {
-        var byPatch: [String: [CheckedModule]] = [:]
+        var byPatch: [String: [(part: CheckedModule, digest: String)]] = [:]
         for module in modules {
-            guard let patch = module.modinfo.value(patchKey), module.modinfo.value(digestKey) != nil else { continue }
-            byPatch[patch, default: []].append(module)
+            guard let patch = module.modinfo.value(PartProvenanceKey.patch),
+                  let digest = module.modinfo.value(PartProvenanceKey.digest) else { continue }
+            byPatch[patch, default: []].append((module, digest))
         }
         for (patch, parts) in byPatch.sorted(by: { $0.key < $1.key }) {
-            let digests = Set(parts.compactMap { $0.modinfo.value(digestKey) })
-            guard digests.count > 1 else { continue }
-            // The main part's build is the reference when it was given; else the most common digest.
-            let reference = parts.first { $0.name == patch }?.modinfo.value(digestKey)
-                ?? digests.max { a, b in
-                    let (ca, cb) = (parts.filter { $0.modinfo.value(digestKey) == a }.count, parts.filter { $0.modinfo.value(digestKey) == b }.count)
-                    return ca != cb ? ca < cb : a > b
-                }!
-            let holders = parts.filter { $0.modinfo.value(digestKey) == reference }.map(\.name).sorted()
-            for part in parts.sorted(by: { $0.name < $1.name }) where part.modinfo.value(digestKey) != reference {
+            let byDigest = Dictionary(grouping: parts, by: \.digest)
+            guard byDigest.count > 1 else { continue }
+            // The main part's build is the reference when it was given; else the most common
+            // digest, ties to the smaller one, so the finding does not depend on argument order.
+            let reference = parts.first { $0.part.name == patch }?.digest
+                ?? byDigest.max { a, b in a.value.count != b.value.count ? a.value.count < b.value.count : a.key > b.key }!.key
+            let holders = byDigest[reference, default: []].map(\.part.name).sorted()
+            for (part, digest) in parts.sorted(by: { $0.part.name < $1.part.name }) where digest != reference {
                 findings.add(.mixedBuild, part.file, ".modinfo",
-                             Messages.mixedBuild(patch: patch, digest: part.modinfo.value(digestKey) ?? "", reference: reference, holders: holders))
+                             Messages.mixedBuild(patch: patch, digest: digest, reference: reference, holders: holders))
             }
         }
     }

@@ -21,11 +21,6 @@ package struct BuildProvenance: Sendable, Equatable {
     /// The build of each patched module, by module name, for the modules the world has files of.
     package let targets: [String: ModuleBuild]
 
-    package static let patchKey = "klp_patch"
-    package static let digestKey = "klp_patch_digest"
-    /// The `.modinfo` keys klp-split writes; an input's own entries with these keys are dropped.
-    package static let keys: Set<String> = [patchKey, digestKey, ModuleBuild.buildIDKey, ModuleBuild.srcversionKey]
-
     /// The note section, its owner name and type.
     package static let noteSection = ".note.klp-split"
     static let noteOwner = "klp-split"
@@ -37,7 +32,7 @@ package struct BuildProvenance: Sendable, Equatable {
     package init(patch: String, moduleBytes: [UInt8], targets: [ObjectName: ModuleBuild]) {
         let digest = SHA256Digest(of: moduleBytes)
         self.patch = patch
-        self.digest = digest.hex
+        self.digest = ModuleBuild.hex(digest.bytes)
         self.digestBytes = digest.bytes
         var byName: [String: ModuleBuild] = [:]
         for (object, build) in targets { byName[object.rawValue] = build }
@@ -46,7 +41,7 @@ package struct BuildProvenance: Sendable, Equatable {
 
     /// The `.modinfo` entries of the part that patches `object`, in a fixed order.
     func modinfoEntries(object: String) -> [String] {
-        var entries = ["\(Self.patchKey)=\(patch)", "\(Self.digestKey)=\(digest)"]
+        var entries = ["\(PartProvenanceKey.patch)=\(patch)", "\(PartProvenanceKey.digest)=\(digest)"]
         if let build = targets[object] { entries.append("\(build.modinfoKey)=\(build.value)") }
         return entries
     }

@@ -83,7 +83,7 @@ package struct ModprobePolicy: Sendable, Equatable {
     /// refuses a second with -EBUSY.
     package var text: String {
         var lines = Self.header(patch: patch, reloadHazard: reloadHazard)
-        if let digest { lines.append("# \(BuildProvenance.digestKey): \(digest)") }
+        if let digest { lines.append("# \(PartProvenanceKey.digest): \(digest)") }
         for rule in rules {
             lines.append("")
             lines.append("# \(rule.module): patched by \(rule.part)")
@@ -111,11 +111,11 @@ package struct ModprobePolicy: Sendable, Equatable {
     private func guards(_ rule: Rule) -> [String] {
         var checks: [(test: String, reason: String)] = []
         if let digest {
-            checks.append(("[ \"$(/sbin/modinfo -F \(BuildProvenance.digestKey) \(q(rule.part)) 2>/dev/null)\" = \(digest) ]",
-                           "\(rule.part) on disk is not from the build of this policy (\(BuildProvenance.digestKey) \(digest))"))
+            checks.append(("[ \"$(/sbin/modinfo -F \(PartProvenanceKey.digest) \(q(rule.part)) 2>/dev/null)\" = \(digest) ]",
+                           "\(rule.part) on disk is not from the build of this policy (\(PartProvenanceKey.digest) \(digest))"))
             if let mainPart {
                 checks.append(("[ \"$(\(Self.noteHex("/sys/module/\(mainPart)/notes/\(BuildProvenance.noteSection)", bytes: 32)))\" = \(digest) ]",
-                               "the loaded \(mainPart) is not from the build of this policy (\(BuildProvenance.digestKey) \(digest))"))
+                               "the loaded \(mainPart) is not from the build of this policy (\(PartProvenanceKey.digest) \(digest))"))
             }
         }
         if let target = rule.target {
@@ -216,7 +216,7 @@ package struct ModprobePolicy: Sendable, Equatable {
         }
         let mainPart = text.contains("; /sbin/modprobe \(patch); ") ? patch : nil
         let reloadHazard = !lines.contains("# No reload hazard: the target kernel (v6.3 or later) clears a part's klp relocations when its")
-        let digestPrefix = "# \(BuildProvenance.digestKey): "
+        let digestPrefix = "# \(PartProvenanceKey.digest): "
         let digest = lines.first { $0.hasPrefix(digestPrefix) }.map { String($0.dropFirst(digestPrefix.count)) }
         let rules = found.map { rule in
             let removeLine = lines.first { $0.hasPrefix("remove \(rule.module) ") } ?? ""

@@ -28,7 +28,7 @@ struct ModuleIdentity {
             .compactMap(\.namespace).filter { ModuleRestriction(namespace: $0) == nil })
         var entries: [String] = []
         var wroteName = false, wroteDepends = false
-        for entry in builder.livepatch.modinfo.entries where !BuildProvenance.keys.contains(entry.key) {
+        for entry in builder.livepatch.modinfo.entries where !PartProvenanceKey.all.contains(entry.key) {
             switch entry.key {
             case "name":
                 entries.append("name=\(part.name)")

@@ -19,16 +19,4 @@ package struct SHA256Digest: Sendable, Equatable, Hashable {
         precondition(ok == 1 && length == 32, "libcrypto's EVP_Digest(EVP_sha256) failed")
         bytes = Array(output.prefix(32))
     }
-
-    /// Lower-case hexadecimal, 64 characters (as `sha256sum` prints it).
-    package var hex: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(64)
-        for byte in bytes {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0xf)])
-        }
-        return String(decoding: text, as: UTF8.self)
-    }
 }
