@@ -9,7 +9,8 @@
 # $KLP_SPLIT_SCENARIOS can load a .ko from $KLP_SPLIT_OUT (that one must PASS),
 # that a boot which never reaches /init is booted once more and says so, and that
 # the kernels file and expect.<kernel> files are checked before any boot and a
-# scenario for another kernel is skipped, never passed.
+# scenario for another kernel is skipped, never passed; and that setup.sh downloads
+# the linux-source .deb into a cache that lacks it (stub apt-get, no network).
 # Prints "selftest: N ok, N wrong"; exits 1 if the runner misbehaved.
 # ~50 s (5 boots, one waits for an 8 s timeout, one for two 6 s timeouts).
 #
@@ -138,6 +139,41 @@ expect_run only-6.1 nonzero \
 	'NO KERNEL TEST RAN' \
 	'^0 passed, 0 failed$' \
 	-- env KLP_SPLIT_KERNELS=6.12.118+deb12-amd64 "$RUN" "$ST/only-6.1"
+
+# setup.sh step 5 on a cache that has the kernel but no linux-source .deb (a fresh machine):
+# it must download it, never say "already downloaded" (session 7: the exact file name, which
+# has no wildcard, survived nullglob, so a fresh cache failed). The kernel image comes from
+# the real cache; a stub apt-get writes a small linux-source .deb with the files step 5 needs.
+fresh=$OUT/fresh-cache stub=$OUT/stub-bin
+mkdir -p "$fresh/debs" "$fresh/kernel/$K" "$stub"
+img_deb=$(ls "$KLP_SPLIT_CACHE"/debs/linux-image-"$K"_*.deb | tail -n 1)
+ln -s "$img_deb" "$fresh/debs/"
+ln -s "$KLP_SPLIT_CACHE/kernel/$K/image" "$fresh/kernel/$K/image"
+ln -s "$KLP_SPLIT_CACHE/kernel/$K/vmlinux" "$fresh/kernel/$K/vmlinux"
+cat > "$stub/apt-get" <<'STUB'
+#!/bin/bash
+# stub: "apt-get download linux-source-S=V" writes linux-source-S_V_all.deb here
+set -eu
+[ "$1" = download ] || exit 0
+pkg=${2%%=*} ver=${2#*=} series=${pkg#linux-source-} t=$(mktemp -d)
+mkdir -p "$t/src/linux-source-$series/samples/livepatch" "$t/src/linux-source-$series/tools/testing/selftests/livepatch" "$t/deb/DEBIAN" "$t/deb/usr/src"
+echo sample > "$t/src/linux-source-$series/samples/livepatch/livepatch-sample.c"
+echo functions > "$t/src/linux-source-$series/tools/testing/selftests/livepatch/functions.sh"
+tar -C "$t/src" -cJf "$t/deb/usr/src/linux-source-$series.tar.xz" "linux-source-$series"
+printf 'Package: %s\nVersion: %s\nArchitecture: all\nMaintainer: stub <stub@invalid>\nDescription: stub\n' "$pkg" "$ver" > "$t/deb/DEBIAN/control"
+dpkg-deb -Zgzip --build "$t/deb" "${pkg}_${ver/:/%3a}_all.deb" >/dev/null
+rm -rf "$t"
+STUB
+chmod +x "$stub/apt-get"
+expect_run setup-fresh-sources 0 \
+	'^\[setup\] apt-get download linux-source-[0-9.]+=' \
+	'^\[setup\] extracting the livepatch samples' \
+	'livepatch +.*/livepatch-src \(2 files of linux-source-' \
+	-- env PATH="$stub:$PATH" SKIP_APT=1 KLP_SPLIT_CACHE="$fresh" "$HARNESS/setup.sh"
+if grep -q 'already downloaded: .*linux-source' "$OUT/setup-fresh-sources.out"; then
+	echo "selftest WRONG: setup-fresh-sources: claims a linux-source .deb the fresh cache does not have"
+	WRONG=$((WRONG + 1))
+fi
 
 echo "selftest: $OK ok, $WRONG wrong"
 [ "$WRONG" = 0 ]

@@ -110,9 +110,11 @@ setup_livepatch_sources() {
 		say "already extracted: $src"
 		return
 	fi
-	shopt -s nullglob
+	# the exact file apt-get download writes (an epoch's ':' becomes %3a); a plain name, not a
+	# glob, so test that it exists (nullglob does not drop a word without wildcards)
 	debs=("$DEBS"/linux-source-"${series}"_"${version/:/%3a}"_all.deb)
-	if [ ${#debs[@]} -eq 0 ]; then
+	if [ ! -f "${debs[0]}" ]; then
+		shopt -s nullglob
 		say "apt-get download linux-source-$series=$version -> $DEBS/"
 		(cd "$DEBS" && apt-get download "linux-source-$series=$version")
 		debs=("$DEBS"/linux-source-"${series}"_*_all.deb)
