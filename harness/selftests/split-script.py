@@ -38,9 +38,9 @@ file names a test case; every difference from upstream's text comes from these r
               a failing load whose failing part is not the first in load order (the parts
               before it would stay loaded: the split is not atomic, upstream's text has no
               lines for them); load_lp_nowait of MODULE (upstream's text shows a transition
-              that does not complete: split, only the part whose function is busy stalls and
-              the other parts complete, running callbacks upstream's text says the transition
-              withholds); any other use of MODULE in the script's commands (loops, sysfs reads,
+              that does not complete: split, only the part whose function is busy stalls, the
+              parts before it complete and run callbacks upstream's text says the transition
+              withholds, and no part after it can be enabled while it lasts: -EBUSY); any other use of MODULE in the script's commands (loops, sysfs reads,
               counts of /sys/kernel/livepatch): script logic, not expected text; a line of the
               expected text that names MODULE and none of the above.
 
@@ -180,8 +180,10 @@ def translate(case, ref, parts, object_of, part_of, resolve, module):
         if not m or not ref.fullmatch(m.group(2)):
             if l.startswith("load_lp_nowait "):
                 raise NotExpressible(f"'{l}': upstream's text has a transition that does not complete; split, "
-                                     "only the part whose function is busy stalls and the other parts complete, "
-                                     "running callbacks the transition withholds upstream: not derivable from upstream's text")
+                                     "only the transition of the part whose function is busy stalls, the parts before it "
+                                     "complete and run callbacks upstream's transition withholds, and the kernel enables "
+                                     "no part after it while it lasts (-EBUSY, one transition at a time): "
+                                     "upstream's text says nothing of either")
             raise NotExpressible(f"'{l.strip()}' uses {module} outside load_lp/load_failing_mod/disable_lp/"
                                  "unload_lp/set_pre_patch_ret: script logic, not expected text")
         cmd, args = m.group(1), m.group(3).split()
