@@ -138,6 +138,8 @@ klp_split_steps() {
 for kver in "${kernels[@]}"; do klp_split_steps "$kver"; done
 # the kernel's own livepatch samples and selftests (issue 20), from the linux-source package
 # harness/setup.sh extracted: each module planned, built and checked as harness/selftests/modules.<series> says
+step "harness/selftests/split-script-test.sh (the multi-part rule on a synthetic script, golden)" \
+	harness/selftests/split-script-test.sh
 for kver in "${kernels[@]}"; do
 	step "[$kver] harness/selftests/host.sh (the kernel's livepatch samples and selftest modules)" \
 		env KLP_SPLIT="$klp_split" harness/selftests/host.sh "$kver" "$parts/$kver/selftests"

@@ -133,10 +133,13 @@ done < "$EXPECT"
 # the selftest modules as built (debug info stripped) in guest/test_modules/ ("unsplit"), and
 # in guest/split/test_modules/ each livepatch replaced by what 'klp-split build' wrote: a
 # livepatch of one object is one part of the same name, so upstream's expected text holds as
-# it is (docs/harness.md, "the split rule"). A script that loads a livepatch of several objects
-# (several parts: test_klp_callbacks_demo) is listed in guest/split/skip: its expected text would
-# need the multi-part rule, which the suite does not derive yet; so is a script that loads no
-# livepatch (test-shadow-vars.sh: nothing to split).
+# it is (docs/harness.md, "the split rule"). A livepatch of several objects
+# (test_klp_callbacks_demo) is all its parts, as written (not stripped), and every script that
+# loads it is rewritten by split-script.py into guest/split/ (docs/harness.md, "The multi-part
+# rule"): its loads become the parts' in load-order, its expected text the derived one; a case
+# the rule cannot express is left out and listed in guest/split/skip-cases with the reason. A
+# script that loads no livepatch (test-shadow-vars.sh: nothing to split) is listed in
+# guest/split/skip.
 mkdir -p "$OUT/guest/test_modules" "$OUT/guest/split/test_modules"
 multi=() single=()
 for n in "${NAMES[@]}"; do
@@ -151,21 +154,32 @@ for n in "${NAMES[@]}"; do
 		strip --strip-debug -o "$OUT/guest/split/test_modules/$n.ko" "${parts[0]}"
 		single+=("$n")
 	else
+		[ -f "$OUT/parts/$n/load-order" ] || die "$n: several parts but no load-order in $OUT/parts/$n"
+		cp "${parts[@]}" "$OUT/guest/split/test_modules/"
 		multi+=("$n")
 	fi
 done
 cp "$SRC"/tools/testing/selftests/livepatch/functions.sh "$SRC"/tools/testing/selftests/livepatch/test-*.sh "$OUT/guest/"
+cp "$SRC"/tools/testing/selftests/livepatch/functions.sh "$OUT/guest/split/"
 : > "$OUT/guest/split/skip"
-# "SCRIPT MODULE": the script loads MODULE, a livepatch of several parts; "SCRIPT -": it loads
-# no livepatch at all (test-shadow-vars.sh), so its split run would be its unsplit run again
+: > "$OUT/guest/split/skip-cases"
+# "SCRIPT -" in guest/split/skip: the script loads no livepatch at all (test-shadow-vars.sh), so
+# its split run would be its unsplit run again
 for script in "$OUT"/guest/test-*.sh; do
-	reason=-
-	for n in "${multi[@]}"; do
-		if grep -qw "$n" "$script"; then reason=$n; break; fi
-	done
-	if [ "$reason" = - ]; then
-		for n in "${single[@]}"; do grep -qw "$n" "$script" && reason= && break; done
+	# the four scripts the guest runs (guest.sh)
+	case ${script##*/} in test-livepatch.sh | test-callbacks.sh | test-shadow-vars.sh | test-state.sh) ;; *) continue ;; esac
+	loads=()
+	for n in "${multi[@]}"; do grep -qw "$n" "$script" && loads+=("$n"); done
+	if [ ${#loads[@]} -gt 1 ]; then
+		die "${script##*/} loads several livepatches of several parts (${loads[*]}): split-script.py rewrites one"
+	elif [ ${#loads[@]} -eq 1 ]; then
+		n=${loads[0]}
+		python3 "$HERE/split-script.py" "$script" "$n" "$OUT/parts/$n/load-order" "$OUT/parts/$n.plan.json" \
+			"$OUT/guest/split/${script##*/}" "$OUT/guest/split/skip-cases" || die "split-script.py failed on ${script##*/}"
+		continue
 	fi
+	reason=-
+	for n in "${single[@]}"; do grep -qw "$n" "$script" && reason= && break; done
 	[ -z "$reason" ] || echo "${script##*/} $reason" >> "$OUT/guest/split/skip"
 done
 tar -C "$OUT/guest" -cf "$OUT/guest.tar" .
