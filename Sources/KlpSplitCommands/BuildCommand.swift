@@ -66,7 +66,6 @@ struct BuildCommand: ParsableCommand {
             Terminal.error("\(error)")
             throw ExitCode(1)
         }
-        try ArchitectureSupport.requireWritable(module, command: "build")
         let plan = Planner.plan(input)
         plan.diagnostics.filter { $0.severity != .note }.forEach { Terminal.error($0.rendered) }
         let parts: [SplitBuilder.PartModule]
