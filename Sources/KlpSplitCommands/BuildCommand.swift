@@ -81,7 +81,8 @@ struct BuildCommand: ParsableCommand {
         for (object, modules) in input.dependencies { dependencies[object.rawValue] = modules.map(\.rawValue).sorted() }
         let policy: String
         do {
-            policy = try LoadPolicy.modprobeConf(plan, dependencies: dependencies, provenance: provenance)
+            policy = try LoadPolicy.modprobeConf(plan, dependencies: dependencies, provenance: provenance,
+                                                 architecture: module.architecture)
         } catch {
             Terminal.error(error.description)
             throw ExitCode(1)

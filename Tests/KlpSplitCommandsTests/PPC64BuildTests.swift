@@ -80,7 +80,13 @@ struct PPC64BuildTests {
         #expect(try Self.relocations(vfatELF, prefix: ".rela.toc").count == 4)
         #expect(!mainELF.symbols.contains { $0.name.contains("fill_super") })
 
-        let check = try runProcess(Repository.executable, ["check", main, vfat] + PPC64PlanTests.worldArguments)
+        // The policy: no remove rules (ppc64 overwrites klp targets when vfat comes back: no x86
+        // reload hazard), and the .stubs limit told; check reads it back.
+        let policy = try String(contentsOfFile: "\(first)/lp_ppc_split.conf", encoding: .utf8)
+        #expect(policy.contains("# No reload hazard on ppc64: the loader overwrites a part's klp relocation targets when its\n"))
+        #expect(!policy.split(separator: "\n").contains { $0.hasPrefix("remove ") })
+        #expect(policy.contains("install vfat /sbin/modprobe --ignore-install vfat"))
+        let check = try runProcess(Repository.executable, ["check", main, vfat, "\(first)/lp_ppc_split.conf"] + PPC64PlanTests.worldArguments)
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
         #expect(check.stdout.contains("0 error(s), 1 warning(s) in 2 module(s)"), "\(check.stdout)")
         #expect((check.stdout + check.stderr).contains("lp_ppc_split__vfat.ko: .klp.rela.vfat..text.lp_ppc_split_vfat_get_tree: warning: this module has klp calls into vfat"), "\(check.stdout)\(check.stderr)")
