@@ -62,8 +62,12 @@ grep -A4 "'.klp.rela.vfat..toc'" "$R" | grep -q 'R_PPC64_ADDR64 .*\.klp\.sym\.fa
 	grep -A4 "'.klp.rela.vfat..toc'" "$R" | grep -q 'R_PPC64_ADDR64 .*\.klp\.sym\.vfat\.vfat_fill_super,0' &&
 	ok "vfat part: .klp.rela.vfat..toc has R_PPC64_ADDR64 to vfat_fill_super and fat_fill_super" ||
 	bad "vfat part: .klp.rela.vfat..toc"
+"$KLP_SPLIT" convert "$ROOT/Fixtures/ppc64le/modules/lp_ppc_split.ko" "${WORLD[@]}" -o "$OUT/lp_ppc_split_converted.ko" \
+	> "$OUT/convert.out" 2>&1 && ok "klp-split convert lp_ppc_split.ko" || { cat "$OUT/convert.out"; bad "klp-split convert"; }
+"$KLP_SPLIT" check "$OUT/lp_ppc_split_converted.ko" "${WORLD[@]}" > "$OUT/check-convert.out" 2>&1 &&
+	ok "klp-split check on the converted module: $(grep -E '^[0-9]+ error' "$OUT/check-convert.out")" || { cat "$OUT/check-convert.out"; bad "klp-split check (convert)"; }
 "$HERE/mkinitramfs.sh" "$OUT/split.cpio" "$HERE/split-guest.sh" "$OUT/parts/lp_ppc_split.ko" \
-	"$OUT/parts/lp_ppc_split__vfat.ko" vfat > "$OUT/mkinitramfs.out" || { echo "FAIL: mkinitramfs"; exit 1; }
+	"$OUT/parts/lp_ppc_split__vfat.ko" "$OUT/lp_ppc_split_converted.ko" vfat > "$OUT/mkinitramfs.out" || { echo "FAIL: mkinitramfs"; exit 1; }
 T_SPLIT=$(secs "$s")
 
 # ---- 3. boot ----------------------------------------------------------------------------------
@@ -91,8 +95,14 @@ rc_is split "$L" "rmmod lp_ppc_split__vfat" 0
 has split "$L" "'lp_ppc_split': unpatching complete" "vmlinux part: 'unpatching complete'"
 rc_is split "$L" "rmmod lp_ppc_split" 0
 hasnt split "$L" 'vfat_get_tree\(/dev/nonexistent-after\)' "after the parts are gone, vfat's own vfat_get_tree runs"
-[ "$(grep -A1 -x '+ cat /proc/cmdline' "$L" | grep -c '^lp_ppc_split: cmdline patched$')" = 1 ] &&
-	ok "split: /proc/cmdline patched only while the vmlinux part is loaded" || bad "split: /proc/cmdline after unload"
+[ "$(grep -A1 -x '+ cat /proc/cmdline' "$L" | grep -c '^lp_ppc_split: cmdline patched$')" = 2 ] &&
+	ok "split: /proc/cmdline patched only while the vmlinux part (then the converted module) is loaded" || bad "split: /proc/cmdline after unload"
+rc_is convert "$L" "insmod /lp/lp_ppc_split_converted.ko" 0
+has convert "$L" "vfat_get_tree\(/dev/nonexistent-convert\): fill_super=vfat_fill_super\+0x0/0x[0-9a-f]+ \[vfat\] fat=fat_fill_super\+0x0/0x[0-9a-f]+ \[fat\]" \
+	"the converted module's vfat replacement runs, its klp symbols resolved"
+rc_is convert "$L" "rmmod vfat" 0 3
+rc_is convert "$L" "rmmod fat" 0 3
+rc_is convert "$L" "rmmod lp_ppc_split" 0 2
 hasnt split "$L" 'Expected nop after call|stub_for_addr|failed to initialize patch|Unknown symbol|Call Trace' \
 	"no loader refusal, stub warning or oops"
 

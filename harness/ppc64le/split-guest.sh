@@ -2,7 +2,8 @@
 # /init of the ppc64le split scenario (harness/ppc64le/run.sh): loads the parts klp-split built
 # from Fixtures/ppc64le/modules/lp_ppc_split.ko in load-order, proves each patches, loads and
 # unloads vfat and fat twice with the parts loaded (nothing pins them; the vfat part is applied
-# again when vfat comes back), then disables and unloads the parts.
+# again when vfat comes back), then disables and unloads the parts. Then the same for the module
+# 'klp-split convert' made of lp_ppc_split.ko (one module, klp relocations for vfat).
 . /lib/kernel-lab/init-common.sh
 mount_basics; banner; dmesg_skip
 mkdir -p /mnt/x
@@ -34,5 +35,16 @@ run rmmod lp_ppc_split
 run 'cat /proc/cmdline'
 run modprobe vfat
 run 'mount -t vfat /dev/nonexistent-after /mnt/x'
+dmesg_new
+section "convert: the whole module (klp-split convert), vfat already loaded"
+run insmod /lp/lp_ppc_split_converted.ko
+wait_transition lp_ppc_split
+run 'cat /proc/cmdline'
+run 'cat /sys/kernel/livepatch/lp_ppc_split/vfat/patched'
+run 'mount -t vfat /dev/nonexistent-convert /mnt/x'
+run rmmod vfat
+run rmmod fat
+lp_disable lp_ppc_split
+run rmmod lp_ppc_split
 dmesg_new
 finish
