@@ -3,7 +3,8 @@
 #
 # ppc64le variant of ../mkinitramfs.sh: uncompressed newc initramfs with the static
 # ppc64el busybox from build.sh (+ applet links in /bin), INIT_SCRIPT as /init and
-# ../lib/init-common.sh as /lib/kernel-lab/init-common.sh.  Extra arguments:
+# harness/lib/guest.sh as /lib/harness/guest.sh (the x86 harness's guest helpers) and the
+# init script's name in /etc/harness/scenario.  Extra arguments:
 #   a path (contains '/' or names an existing file) -> copied to /lp/
 #   a bare module name (vfat, livepatch-sample, ...) -> taken with its dependencies
 #       (modinfo -F depends) from $PPC/modroot (build.sh's modules_install), installed
@@ -22,7 +23,7 @@ HOST_BUSYBOX=${HOST_BUSYBOX:-/bin/busybox}
 KVER=$(cat "$PPC/build/include/config/kernel.release")
 IMAGE=$PPC/modroot
 MODDIR=$IMAGE/lib/modules/$KVER
-COMMON=$LAB/init-common.sh
+COMMON=$LAB/../lib/guest.sh
 
 die() { echo "mkinitramfs.sh: $*" >&2; exit 1; }
 [ $# -ge 2 ] || { sed -n '2p' "$0" | sed 's/^# //' >&2; exit 2; }
@@ -38,14 +39,15 @@ mkdir -p "$(dirname "$OUT")"
 R=$(mktemp -d "$(dirname "$OUT")/.initramfs.XXXXXX")
 trap 'rm -rf "$R"' EXIT
 
-mkdir -p "$R"/{bin,dev,proc,sys,run,mnt,lp,tmp,lib/kernel-lab}
+mkdir -p "$R"/{bin,dev,proc,sys,run,mnt,lp,tmp,lib/harness,etc/harness}
 ln -s bin "$R/sbin"
 cp "$BUSYBOX" "$R/bin/busybox"
 for a in $("$HOST_BUSYBOX" --list); do
 	[ "$a" = busybox ] || ln -s busybox "$R/bin/$a"
 done
 install -m 755 "$INIT" "$R/init"
-install -m 644 "$COMMON" "$R/lib/kernel-lab/init-common.sh"
+install -m 644 "$COMMON" "$R/lib/harness/guest.sh"
+basename "$INIT" .sh > "$R/etc/harness/scenario"
 
 declare -A SEEN=()
 MODS=()

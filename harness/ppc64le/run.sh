@@ -75,7 +75,7 @@ s=$(date +%s.%N)
 L=$OUT/split.log
 TIMEOUT=${TIMEOUT:-240} "$HERE/boot.sh" "$OUT/split.cpio" "$L" 2>/dev/null
 T_BOOT=$(secs "$s")
-has split "$L" '^### kernel-lab: done$' "guest ran to '### kernel-lab: done'"
+has split "$L" '^### harness: done$' "guest ran to '### harness: done'"
 rc_is split "$L" "insmod /lp/lp_ppc_split.ko" 0
 has split "$L" "'lp_ppc_split': patching complete" "vmlinux part: 'patching complete'"
 has split "$L" '^lp_ppc_split: cmdline patched$' "vmlinux part: /proc/cmdline is the replacement's"

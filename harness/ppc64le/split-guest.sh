@@ -4,7 +4,7 @@
 # unloads vfat and fat twice with the parts loaded (nothing pins them; the vfat part is applied
 # again when vfat comes back), then disables and unloads the parts. Then the same for the module
 # 'klp-split convert' made of lp_ppc_split.ko (one module, klp relocations for vfat).
-. /lib/kernel-lab/init-common.sh
+. /lib/harness/guest.sh
 mount_basics; banner; dmesg_skip
 mkdir -p /mnt/x
 section "load the parts"
