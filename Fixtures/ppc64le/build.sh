@@ -67,6 +67,7 @@ if [ -f "$OUT/lp_ppc_toc16.ko" ] && [ -f "$OUT/lp_ppc_split.ko" ]; then
 	python3 "$CONVERT" "$OUT/lp_ppc_toc16.ko" "$FIX/check/ppc64-toc16-klp-rela.ko" vfat vfat_fs_type vfat_fill_super
 	python3 "$CONVERT" "$OUT/lp_ppc_split.ko" "$FIX/check/ppc64-stubs-reload.ko" vfat vfat_fill_super
 	python3 "$FIX/nop-breaker.py" "$FIX/check/ppc64-stubs-reload.ko" "$FIX/check/ppc64-klp-call-without-nop.ko"
+	python3 "$FIX/stubs-remover.py" "$FIX/check/ppc64-stubs-reload.ko" "$FIX/check/ppc64-no-stubs.ko"
 	say "check fixtures -> check/"
 fi
 

@@ -63,6 +63,7 @@ struct PPC64PlanTests {
         ("ppc64-toc16-klp-rela", "error"),
         ("ppc64-klp-call-without-nop", "error"),
         ("ppc64-stubs-reload", "warning"),
+        ("ppc64-no-stubs", "error"),
     ])
     func checkFixtures(rule: String, severity: String) throws {
         let result = try runProcess(Repository.executable,
