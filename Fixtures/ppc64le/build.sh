@@ -60,7 +60,7 @@ for n in "${names[@]}"; do
 done
 
 # check fixtures: klp relocations made by the lab's klp-mini-convert.py (a lab-only klp-convert;
-# klp-split does not write ppc64le yet), each breaking one ppc64le check rule.
+# independent of klp-split, whose own output they must not depend on), each breaking one ppc64le check rule.
 CONVERT=${KLAB_TOOLS:-/work/shared/kernel-lab/ppc64le/tools}/klp-mini-convert.py
 if [ -f "$OUT/lp_ppc_toc16.ko" ] && [ -f "$OUT/lp_ppc_split.ko" ]; then
 	mkdir -p "$FIX/check"
