@@ -60,13 +60,14 @@ for n in "${names[@]}"; do
 done
 
 # check fixtures: klp relocations made by the lab's klp-mini-convert.py (a lab-only klp-convert;
-# klp-split does not write ppc64le yet), each breaking one ppc64le check rule.
+# independent of klp-split, whose own output they must not depend on), each breaking one ppc64le check rule.
 CONVERT=${KLAB_TOOLS:-/work/shared/kernel-lab/ppc64le/tools}/klp-mini-convert.py
 if [ -f "$OUT/lp_ppc_toc16.ko" ] && [ -f "$OUT/lp_ppc_split.ko" ]; then
 	mkdir -p "$FIX/check"
 	python3 "$CONVERT" "$OUT/lp_ppc_toc16.ko" "$FIX/check/ppc64-toc16-klp-rela.ko" vfat vfat_fs_type vfat_fill_super
 	python3 "$CONVERT" "$OUT/lp_ppc_split.ko" "$FIX/check/ppc64-stubs-reload.ko" vfat vfat_fill_super
 	python3 "$FIX/nop-breaker.py" "$FIX/check/ppc64-stubs-reload.ko" "$FIX/check/ppc64-klp-call-without-nop.ko"
+	python3 "$FIX/stubs-remover.py" "$FIX/check/ppc64-stubs-reload.ko" "$FIX/check/ppc64-no-stubs.ko"
 	say "check fixtures -> check/"
 fi
 

@@ -214,6 +214,10 @@ enum Messages {
         "this module has klp calls into \(modules.joined(separator: ", ")); on ppc64 .stubs is sized once at load and each new address of a reloaded target takes a new stub (no clear_relocate_add()), so after a few reloads at new addresses the patch fails to initialize for it (stub_for_addr warning); reload the livepatch with the module, or keep the module loaded"
     }
 
+    static func ppc64NoStubs() -> String {
+        "this ppc64 module has no .stubs section; the loader refuses it (module_64.c module_frob_arch_sections(): \"doesn't contain .stubs\", ENOEXEC); build the module with kbuild (arch/powerpc/include/asm/module.h puts an empty .stubs in every module) and keep the section"
+    }
+
     static func unknownSection(_ name: String) -> String {
         "klp-split does not know section '\(name)': if the kernel walks it as a table of entries (like __jump_table or __dyndbg), this part carries all of them, the other parts' included; report the section, or build the livepatch without it"
     }

@@ -7,6 +7,9 @@ import Livepatch
 enum PPC64Rules {
     static func check(_ module: CheckedModule, into findings: inout FindingList) {
         guard module.architecture == .ppc64le else { return }
+        if !module.sections.contains(where: { $0.name == ".stubs" }) {
+            findings.add(.ppc64NoStubs, module.file, nil, Messages.ppc64NoStubs())
+        }
         var reloadTargets: [String] = []
         var firstStubbed: String?
         for table in module.klpRelocationSections {

@@ -171,6 +171,10 @@ package struct Rule: Sendable, Hashable {
     /// new target address, and ppc64 has no `clear_relocate_add()`.
     package static let ppc64StubsReload = Rule(id: "ppc64-stubs-reload", severity: .warning,
         summary: "ppc64le: klp calls into a module take a `.stubs` slot per address the module is loaded at")
+    /// `module_frob_arch_sections()`: "%s: doesn't contain .stubs.", ENOEXEC; the loader puts every
+    /// call to another module (klp ones included) and the ftrace trampolines there.
+    package static let ppc64NoStubs = Rule(id: "ppc64-no-stubs", severity: .error,
+        summary: "ppc64le: every module has a `.stubs` section")
 
     /// klp-split knows the sections it splits (Planner `SectionRole.isKnown`); a part holding any
     /// other allocated section may carry a table the kernel walks whole, other parts' entries
@@ -207,6 +211,6 @@ package struct Rule: Sendable, Hashable {
         implicitDependency, unexportedSymbol, restrictedExport, unknownExport,
         interPartDependency, dependencyCycle, duplicateFunction, duplicateExport, mixedBuild, targetBuild, multipleReplace, unreadablePatch,
         moduleReloadHazard, partParameters, unknownSection, malformedSignature, signatureRequired,
-        ppc64TOC16KlpRela, ppc64CallWithoutNop, ppc64StubsReload,
+        ppc64TOC16KlpRela, ppc64CallWithoutNop, ppc64StubsReload, ppc64NoStubs,
     ] + coupling
 }

@@ -1,3 +1,4 @@
+import ELF
 import Planner
 
 /// How the parts get loaded: `load-order` (eager mode) and a modprobe.d file (`<patch>.conf`) with
@@ -34,9 +35,12 @@ package enum LoadPolicy {
     }
 
     /// The modprobe.d policy of a plan (`ModprobePolicy`); `dependencies` gives, by module, the
-    /// modules it depends on (modules.dep), whose parts its removal can take along.
+    /// modules it depends on (modules.dep), whose parts its removal can take along. The reload
+    /// hazard is x86's (`clear_relocate_add()` is only in arch/x86/kernel/module.c); ppc64 has its
+    /// `.stubs` limit instead (`ModprobePolicy.stubsLimit`).
     package static func modprobePolicy(_ plan: Plan, dependencies: [String: [String]],
-                                       provenance: BuildProvenance? = nil) throws(ConvertError) -> ModprobePolicy {
+                                       provenance: BuildProvenance? = nil,
+                                       architecture: Architecture = .x86_64) throws(ConvertError) -> ModprobePolicy {
         let moduleParts = plan.parts.filter { !$0.isMain }
         let rules = moduleParts.map { part in
             ModprobePolicy.Rule(module: part.object, part: part.name, alsoRemoved: moduleParts.filter { other in
@@ -45,15 +49,16 @@ package enum LoadPolicy {
         }
         do {
             return try ModprobePolicy(patch: plan.patch, mainPart: plan.parts.first { $0.isMain }?.name, rules: rules,
-                                      reloadHazard: plan.target?.hasReloadHazard ?? true, digest: provenance?.digest)
+                                      reloadHazard: architecture == .x86_64 ? plan.target?.hasReloadHazard ?? true : false,
+                                      stubsLimit: architecture == .ppc64le, digest: provenance?.digest)
         } catch {
             throw .inconsistent(plan.patch, "a name of the modprobe.d policy \(error)")
         }
     }
 
     /// The modprobe.d file (`ModprobePolicy.text`).
-    package static func modprobeConf(_ plan: Plan, dependencies: [String: [String]],
-                                     provenance: BuildProvenance? = nil) throws(ConvertError) -> String {
-        try modprobePolicy(plan, dependencies: dependencies, provenance: provenance).text
+    package static func modprobeConf(_ plan: Plan, dependencies: [String: [String]], provenance: BuildProvenance? = nil,
+                                     architecture: Architecture = .x86_64) throws(ConvertError) -> String {
+        try modprobePolicy(plan, dependencies: dependencies, provenance: provenance, architecture: architecture).text
     }
 }

@@ -54,6 +54,11 @@ package struct ModprobePolicy: Sendable, Equatable {
     /// relocation targets when the module goes and applies them again when it comes back, so the
     /// policy leaves removal alone.
     package let reloadHazard: Bool
+    /// Whether the target is ppc64 (`Architecture.ppc64le`): no x86 reload hazard (module_64.c
+    /// `apply_relocate_add()` overwrites a part's klp relocation targets when its module comes
+    /// back; harness/ppc64le/run.sh reloads vfat under its part), but `.stubs` is sized once at load
+    /// (`get_stubs_size()`, no `clear_relocate_add()`), which the header tells.
+    package let stubsLimit: Bool
     /// The build's `klp_patch_digest` (`BuildProvenance.digest`): a part's install rule loads it
     /// only when the part on disk and the loaded main part carry this digest. Nil: no such check.
     package let digest: String?
@@ -61,7 +66,7 @@ package struct ModprobePolicy: Sendable, Equatable {
     /// Refuses any name that is not a kbuild name, so no value can change the shell text. A digest
     /// or target build that is not hexadecimal digits is left out (`BuildProvenance` never makes one).
     package init(patch: String, mainPart: String?, rules: [Rule], reloadHazard: Bool = true,
-                 digest: String? = nil) throws(NameProblem) {
+                 stubsLimit: Bool = false, digest: String? = nil) throws(NameProblem) {
         for name in [patch] + (mainPart.map { [$0] } ?? []) + rules.flatMap({ [$0.module, $0.part] + $0.alsoRemoved.flatMap { [$0.part, $0.module] } }) {
             if let problem = KernelName.module.problem(in: name) { throw problem }
         }
@@ -69,6 +74,7 @@ package struct ModprobePolicy: Sendable, Equatable {
         self.mainPart = mainPart
         self.rules = rules
         self.reloadHazard = reloadHazard
+        self.stubsLimit = stubsLimit
         self.digest = digest.flatMap { ModuleBuild(modinfoKey: ModuleBuild.buildIDKey, value: $0)?.value }
     }
 
@@ -82,7 +88,7 @@ package struct ModprobePolicy: Sendable, Equatable {
     /// transition before and after loading the main part, since the kernel runs one at a time and
     /// refuses a second with -EBUSY.
     package var text: String {
-        var lines = Self.header(patch: patch, reloadHazard: reloadHazard)
+        var lines = Self.header(patch: patch, reloadHazard: reloadHazard, stubsLimit: stubsLimit)
         if let digest { lines.append("# \(PartProvenanceKey.digest): \(digest)") }
         for rule in rules {
             lines.append("")
@@ -147,7 +153,10 @@ package struct ModprobePolicy: Sendable, Equatable {
 
     private func q(_ value: String) -> String { ShellQuoting.word(value) }
 
-    static func header(patch: String, reloadHazard: Bool) -> [String] {
+    /// The first line of the ppc64 note in `header`.
+    static let stubsLimitLine = "# No reload hazard on ppc64: the loader overwrites a part's klp relocation targets when its"
+
+    static func header(patch: String, reloadHazard: Bool, stubsLimit: Bool) -> [String] {
         [
             "# modprobe.d rules for livepatch '\(patch)', written by klp-split. Needs kmod's modprobe",
             "# (busybox modprobe ignores softdep/install/remove). Install the parts where depmod finds them",
@@ -166,6 +175,13 @@ package struct ModprobePolicy: Sendable, Equatable {
             "# klp relocations for it is loaded (\"Skipping invalid relocation target, existing value is",
             "# nonzero\"). So removing a patched module first disables and removes its part (and the parts",
             "# of the modules its removal can take along); loading the module again brings the part back.",
+        ] : stubsLimit ? [
+            stubsLimitLine,
+            "# module comes back (module_64.c apply_relocate_add()), so removing a patched module leaves its",
+            "# part loaded and this file has no remove rules. ppc64's limit: a part's .stubs is sized once at",
+            "# load and each new address of a reloaded module takes a stub of it (no clear_relocate_add()); after",
+            "# a few reloads at new addresses the part no longer applies (stub_for_addr warning, \"failed to",
+            "# initialize patch\"). Then reload the part with the module, or keep the module loaded.",
         ] : [
             "# No reload hazard: the target kernel (v6.3 or later) clears a part's klp relocations when its",
             "# module goes (clear_relocate_add()) and applies them again when it comes back, so removing a",
@@ -215,7 +231,9 @@ package struct ModprobePolicy: Sendable, Equatable {
             found.append((module, part, index + 1))
         }
         let mainPart = text.contains("; /sbin/modprobe \(patch); ") ? patch : nil
-        let reloadHazard = !lines.contains("# No reload hazard: the target kernel (v6.3 or later) clears a part's klp relocations when its")
+        let stubsLimit = lines.contains(stubsLimitLine)
+        let reloadHazard = !stubsLimit
+            && !lines.contains("# No reload hazard: the target kernel (v6.3 or later) clears a part's klp relocations when its")
         let digestPrefix = "# \(PartProvenanceKey.digest): "
         let digest = lines.first { $0.hasPrefix(digestPrefix) }.map { String($0.dropFirst(digestPrefix.count)) }
         let rules = found.map { rule in
@@ -232,7 +250,7 @@ package struct ModprobePolicy: Sendable, Equatable {
         let policy: ModprobePolicy
         do {
             policy = try ModprobePolicy(patch: patch, mainPart: mainPart, rules: rules, reloadHazard: reloadHazard,
-                                        digest: digest)
+                                        stubsLimit: stubsLimit, digest: digest)
         } catch {
             throw .policy(file, line: 1, "name \(error)")
         }

@@ -41,6 +41,7 @@ struct SectionSelection {
         try filterTables()
         chooseObjectsArray()
         chooseUnreachableFunctions()
+        chooseUsedSlots()
         // A part records its own build (`BuildProvenance`); an input's note (a part split again) goes.
         if builder.provenance != nil {
             kept = kept.filter { input.sections[$0].name != BuildProvenance.noteSection }
@@ -92,7 +93,7 @@ struct SectionSelection {
             case .special:
                 kept.insert(index)  // filtered below; dropped when no entry is left
             case .addressTable:
-                kept.insert(index)  // ppc64le .toc: kept whole (build refuses ppc64le for now)
+                kept.insert(index)  // ppc64le .toc: kept whole; the slots no kept code uses lose their relocations (chooseUsedSlots)
             case .notLoaded:
                 if !section.name.hasPrefix(".debug") && !section.name.hasPrefix(".discard") && !Self.isAnnotation(section.name) {
                     kept.insert(index)
@@ -205,6 +206,35 @@ struct SectionSelection {
             let range = funcs.offset..<(funcs.offset + object.functionsArraySize)
             if let ownRange, own.functionsArray?.section == funcs.section, ownRange.overlaps(range) { continue }
             unreachableRanges[funcs.section, default: []].append(range)
+        }
+    }
+
+    /// ppc64le `.toc` (`SectionRole.addressTable`): every part keeps the table whole, so the
+    /// TOC16 offsets its code computes from `.TOC.` stay right (module_64.c `my_r2()`), but a slot
+    /// only the other parts' code uses keeps no relocation here (its 8 bytes stay as in the input,
+    /// zero under RELA): it may name code or data this part does not carry, or a symbol another
+    /// part converts. A slot is used when a relocation of a byte this part keeps names it.
+    private mutating func chooseUsedSlots() {
+        let tables = kept.filter { builder.plan.roles.indices.contains($0) && builder.plan.roles[$0] == .addressTable }
+        guard !tables.isEmpty else { return }
+        let livepatch = builder.livepatch
+        var used: [Int: Set<UInt64>] = [:]
+        for relocations in livepatch.relocationSections where kept.contains(relocations.targetIndex)
+            && !tables.contains(relocations.targetIndex) {
+            for entry in relocations.entries where entry.symbolIndex > 0 && entry.symbolIndex < livepatch.symbols.count {
+                let symbol = livepatch.symbols[entry.symbolIndex]
+                guard symbol.isDefinedInSection, tables.contains(Int(symbol.sectionIndex.rawValue)),
+                      keepsRelocation(section: relocations.targetIndex, offset: entry.offset) else { continue }
+                let offset = ReferenceClassifierOffsets.referenced(symbol: symbol, relocation: entry,
+                                                                   architecture: livepatch.architecture)
+                used[Int(symbol.sectionIndex.rawValue), default: []].insert(offset / AddressTable.slotSize)
+            }
+        }
+        for table in tables.sorted() {
+            let slots = (sectionSize(table) + AddressTable.slotSize - 1) / AddressTable.slotSize
+            for slot in 0..<slots where !(used[table] ?? []).contains(slot) {
+                unreachableRanges[table, default: []].append(slot * AddressTable.slotSize..<(slot + 1) * AddressTable.slotSize)
+            }
         }
     }
 

@@ -63,6 +63,7 @@ struct SymbolTableBuilder {
         packExportStrings()
         let input = builder.input
         let used = relocations.usedSymbols
+        index[.original(0)] = 0  // no symbol: ppc64le R_PPC64_ENTRY at a function's global entry
         for pass in [true, false] {
             for (position, symbol) in input.symbols.enumerated() where position > 0 && (symbol.binding == .local) == pass {
                 guard let kept = keep(symbol, used: used.contains(.original(position))) else { continue }

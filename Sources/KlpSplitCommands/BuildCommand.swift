@@ -66,7 +66,6 @@ struct BuildCommand: ParsableCommand {
             Terminal.error("\(error)")
             throw ExitCode(1)
         }
-        try ArchitectureSupport.requireWritable(module, command: "build")
         let plan = Planner.plan(input)
         plan.diagnostics.filter { $0.severity != .note }.forEach { Terminal.error($0.rendered) }
         let parts: [SplitBuilder.PartModule]
@@ -82,7 +81,8 @@ struct BuildCommand: ParsableCommand {
         for (object, modules) in input.dependencies { dependencies[object.rawValue] = modules.map(\.rawValue).sorted() }
         let policy: String
         do {
-            policy = try LoadPolicy.modprobeConf(plan, dependencies: dependencies, provenance: provenance)
+            policy = try LoadPolicy.modprobeConf(plan, dependencies: dependencies, provenance: provenance,
+                                                 architecture: module.architecture)
         } catch {
             Terminal.error(error.description)
             throw ExitCode(1)

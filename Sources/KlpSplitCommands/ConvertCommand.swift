@@ -56,7 +56,6 @@ struct ConvertCommand: ParsableCommand {
             Terminal.error("\(error)")
             throw ExitCode(1)
         }
-        try ArchitectureSupport.requireWritable(module, command: "convert")
         let plan = Planner.plan(input)
         plan.diagnostics.filter { $0.severity != .note }.forEach { Terminal.error($0.rendered) }
         let converted: ELFImage

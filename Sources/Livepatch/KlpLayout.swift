@@ -209,5 +209,6 @@ package enum KnownKlpStructSizes {
     package static let rows: [(release: String, patch: UInt64, object: UInt64, function: UInt64)] = [
         ("6.1.0-56-amd64", 200, 168, 152),            // Debian 12, x86-64
         ("6.12.118+deb12-amd64", 200, 168, 152),      // Debian 12 backports, x86-64
+        ("6.12.118-klplab", 200, 168, 152),           // the ppc64le lab kernel (docs/ppc64le.md), Fixtures/ppc64le/modules/lp_ppc_split.ko
     ]
 }

@@ -8,9 +8,9 @@ import Livepatch
 /// reaches what the slot names, and the slot's relocation belongs to every part carrying that code.
 /// Every part keeps `.toc` whole, so the offsets its code computes from `.TOC.` stay right
 /// (arch/powerpc/kernel/module_64.c `my_r2()` = `.toc` + 0x8000).
-struct AddressTable {
+package struct AddressTable {
     /// The size of one slot (`.8byte`).
-    static let slotSize: UInt64 = 8
+    package static let slotSize: UInt64 = 8
 
     /// A byte of a content section: where a slot is used from, or what a slot names.
     struct Site: Hashable {

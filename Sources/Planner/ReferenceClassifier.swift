@@ -234,8 +234,8 @@ extension PlanningContext {
 }
 
 /// `PlanningContext.referencedOffset`, for code that has no planning context (`AddressTable`).
-enum ReferenceClassifierOffsets {
-    static func referenced(symbol: Symbol, relocation: Relocation, architecture: Architecture) -> UInt64 {
+package enum ReferenceClassifierOffsets {
+    package static func referenced(symbol: Symbol, relocation: Relocation, architecture: Architecture) -> UInt64 {
         let offset = Int64(bitPattern: symbol.value) &+ relocation.addend &+ architecture.referencedOffsetBias(type: relocation.type)
         return UInt64(max(0, offset))
     }

@@ -48,16 +48,6 @@ struct PPC64PlanTests {
         #expect((result.stdout + result.stderr).contains("fat_fill_super"))
     }
 
-    @Test("build and convert refuse ppc64le with one line and write nothing", arguments: ["build", "convert"])
-    func writersRefuse(command: String) throws {
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("klp-split-ppc64le-\(command)-\(getpid())").path
-        let result = try runProcess(Repository.executable,
-                                    [command, Repository.path("Fixtures/ppc64le/modules/lp_ppc_split.ko")] + Self.worldArguments + ["-o", output])
-        #expect(result.status == 1)
-        #expect(result.stderr == "lp_ppc_split.ko: error: 'klp-split \(command)' does not write ppc64le modules yet (their .toc slots, .stubs and .TOC. are not split per part); 'klp-split plan' and 'klp-split check' read them\n")
-        #expect(!FileManager.default.fileExists(atPath: output))
-    }
-
     @Test("symbols lists the ppc64le world: vmlinux from System.map, then fat and vfat")
     func symbolsWorld() throws {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("klp-split-ppc64le-symbols-\(getpid()).klp").path
@@ -73,6 +63,7 @@ struct PPC64PlanTests {
         ("ppc64-toc16-klp-rela", "error"),
         ("ppc64-klp-call-without-nop", "error"),
         ("ppc64-stubs-reload", "warning"),
+        ("ppc64-no-stubs", "error"),
     ])
     func checkFixtures(rule: String, severity: String) throws {
         let result = try runProcess(Repository.executable,

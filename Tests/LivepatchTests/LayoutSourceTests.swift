@@ -98,8 +98,9 @@ import TestSupport
     /// against that kernel's headers says.
     @Test(arguments: KnownKlpStructSizes.rows.map(\.release))
     func knownSizesMatchTheDWARF(_ release: String) throws {
-        let directory = release.hasPrefix("6.12.") ? "modules-6.12" : "modules"
-        let path = Self.root.appendingPathComponent("Fixtures/\(directory)/lp_nodatasections.ko").path
+        let fixture = release.hasSuffix("-klplab") ? "ppc64le/modules/lp_ppc_split"
+            : release.hasPrefix("6.12.") ? "modules-6.12/lp_nodatasections" : "modules/lp_nodatasections"
+        let path = Self.root.appendingPathComponent("Fixtures/\(fixture).ko").path
         let row = try #require(KnownKlpStructSizes.rows.first { $0.release == release })
         let layouts = try StructLayout.read(path: path, named: ["klp_patch", "klp_object", "klp_func"])
         #expect(layouts["klp_patch"]?.byteSize == row.patch)
