@@ -26,10 +26,14 @@
 #      quotes; each kernel its own set, Fixtures/check or Fixtures/check-6.12); then one boot per
 #      kernel of harness/scenarios-selftests/selftests (the kernel's own test-livepatch.sh,
 #      test-callbacks.sh, test-shadow-vars.sh and test-state.sh, unsplit and split) and
-#      harness/selftests/report.sh (one line per test case and way). A failing klp-split step is
+#      harness/selftests/report.sh (one line per test case and way)
+#   5. harness/ppc64le/run.sh: the second architecture (docs/ppc64le.md): Debian's linux-source-6.12
+#      cross-built for ppc64le pseries once (cached in ~/.cache/klp-kernel-lab, about 8 minutes the
+#      first time), lp_ppc_split built and checked, its parts loaded in one qemu-system-ppc64 boot.
+#      A failing klp-split step is
 #      reported, the other steps and the harness still run (scenarios that need its output then
 #      fail too), and the script exits 1.
-# --unit skips steps 3 and 4 and says so loudly; CI never passes it.
+# --unit skips steps 3 to 5 and says so loudly; CI never passes it.
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
@@ -157,5 +161,7 @@ echo "[test] the kernel output docs/tutorial.md quotes is in this run's split-ea
 scripts/tutorial.py --kernel-log "$logs/6.1.0-56-amd64/split-eager.log" || status=1
 echo "[test] harness/selftest.sh (the runner must fail deliberately broken scenarios)"
 harness/selftest.sh || status=1
+echo "[test] harness/ppc64le/run.sh (issue 22: the ppc64le lab kernel, cross-built once and cached; build, check and one qemu-system-ppc64 pseries boot of the split parts)"
+KLP_SPLIT="$klp_split" harness/ppc64le/run.sh || status=1
 [ "$status" = 0 ] || echo "[test] FAILED: see the lines above" >&2
 exit "$status"

@@ -1,8 +1,8 @@
 #!/bin/bash
 # usage: harness/ppc64le/run.sh
 #
-# The ppc64le stage of the harness (issue 22, docs/ppc64le.md): a separate script, not part of
-# harness/run.sh or scripts/test.sh. It
+# The ppc64le stage of the harness (issue 22, docs/ppc64le.md), the last step of scripts/test.sh;
+# harness/run.sh is x86 only. It
 #   1. builds the lab kernel once (build-kernel.sh: Debian's linux-source-6.12 cross-built for
 #      pseries with CONFIG_LIVEPATCH, KVER 6.12.118-klplab) unless the cache already holds it;
 #   2. splits Fixtures/ppc64le/modules/lp_ppc_split.ko (vmlinux + vfat, a fat export) with
@@ -36,6 +36,11 @@ secs()  { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}'; }
 
 # ---- 1. the lab kernel (cached) ------------------------------------------------------------
 s=$(date +%s.%N)
+# the tools this stage runs itself, also when the kernel is cached (build-kernel.sh installs the rest)
+if [ -z "${SKIP_APT:-}" ] && ! command -v qemu-system-ppc64 powerpc64le-linux-gnu-readelf cpio >/dev/null; then
+	apt-get install -y --no-install-recommends qemu-system-ppc binutils-powerpc64le-linux-gnu cpio >/dev/null ||
+		{ echo "FAIL: apt-get install qemu-system-ppc binutils-powerpc64le-linux-gnu cpio"; exit 1; }
+fi
 if [ ! -f "$PPC/build/vmlinux" ] || [ ! -f "$PPC/build/include/config/kernel.release" ] || [ ! -d "$PPC/modroot/lib/modules" ]; then
 	"$HERE/build-kernel.sh" || { echo "FAIL: build-kernel.sh"; exit 1; }
 fi
