@@ -37,7 +37,9 @@ secs()  { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}'; }
 # ---- 1. the lab kernel (cached) ------------------------------------------------------------
 s=$(date +%s.%N)
 # the tools this stage runs itself, also when the kernel is cached (build-kernel.sh installs the rest)
-if [ -z "${SKIP_APT:-}" ] && ! command -v qemu-system-ppc64 powerpc64le-linux-gnu-readelf cpio >/dev/null; then
+missing=0
+for c in qemu-system-ppc64 powerpc64le-linux-gnu-readelf cpio; do command -v "$c" >/dev/null || missing=1; done
+if [ -z "${SKIP_APT:-}" ] && [ "$missing" = 1 ]; then
 	apt-get install -y --no-install-recommends qemu-system-ppc binutils-powerpc64le-linux-gnu cpio >/dev/null ||
 		{ echo "FAIL: apt-get install qemu-system-ppc binutils-powerpc64le-linux-gnu cpio"; exit 1; }
 fi
