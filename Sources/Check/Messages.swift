@@ -203,7 +203,7 @@ enum Messages {
     }
 
     static func ppc64TOC16(type: String, symbol: String) -> String {
-        "\(type) against '\(symbol)' in a klp relocation section: the ppc64 loader computes it against this module's own TOC (module_64.c my_r2()) and does not range-check TOC16_HA/LO, so the address is silently wrong; reach '\(symbol)' through a .toc slot (R_PPC64_ADDR64): declare it extern and not hidden, and rebuild"
+        "\(type) against '\(symbol)' in a klp relocation section: the ppc64 loader computes it against this module's own TOC (module_64.c my_r2()) and does not range-check TOC16_HA/LO, so the address is silently wrong once '\(symbol)' lies 2 GB or more from that TOC, which nothing guarantees; reach '\(symbol)' through a .toc slot (R_PPC64_ADDR64): declare it extern and not hidden, and rebuild"
     }
 
     static func ppc64CallWithoutNop(symbol: String) -> String {
@@ -211,7 +211,7 @@ enum Messages {
     }
 
     static func ppc64StubsReload(modules: [String]) -> String {
-        "this module has klp calls into \(modules.joined(separator: ", ")); on ppc64 .stubs is sized once at load and each new address of a reloaded target takes a new stub (no clear_relocate_add()), so after a few reloads at new addresses the patch fails to initialize for it (stub_for_addr warning); reload the livepatch with the module, or keep the module loaded"
+        "this module has klp calls into \(modules.joined(separator: ", ")); on ppc64 .stubs is sized once at load (get_stubs_size()) and never cleared (no clear_relocate_add()), and each new address a reloaded target comes back at takes one of its few spare entries; when none is left, stub_for_addr() warns and the kernel refuses to load the module (\"failed to initialize patch\", -ENOENT); reload the livepatch with the module, or keep the module loaded"
     }
 
     static func ppc64NoStubs() -> String {

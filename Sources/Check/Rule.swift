@@ -161,14 +161,16 @@ package struct Rule: Sendable, Hashable {
     // MARK: ppc64le (arch/powerpc/kernel/module_64.c, 6.12)
 
     /// `apply_relocate_add()` computes TOC16* against the loading module's TOC (`my_r2()`) and
-    /// does not range-check TOC16_HA/TOC16_LO: in `.klp.rela` the address would be silently wrong.
+    /// does not range-check TOC16_HA/TOC16_LO: in `.klp.rela` the address is silently wrong once the
+    /// target lies 2 GB or more from that TOC (harness/ppc64le/run.sh saw it right at 297 KB).
     package static let ppc64TOC16KlpRela = Rule(id: "ppc64-toc16-klp-rela", severity: .error,
         summary: "ppc64le: no R_PPC64_TOC16* relocation in a `.klp.rela` section")
     /// `restore_r2()`: "Expected nop after call, got %08x", ENOEXEC.
     package static let ppc64CallWithoutNop = Rule(id: "ppc64-klp-call-without-nop", severity: .error,
         summary: "ppc64le: every `bl` with a klp relocation (R_PPC64_REL24) is followed by a nop")
     /// `get_stubs_size()` sizes `.stubs` once at load, `stub_for_addr()` takes a new stub for each
-    /// new target address, and ppc64 has no `clear_relocate_add()`.
+    /// new target address, and ppc64 has no `clear_relocate_add()`; when no entry is left the kernel
+    /// refuses the module (harness/ppc64le/run.sh: the vfat part served 5 vfat addresses).
     package static let ppc64StubsReload = Rule(id: "ppc64-stubs-reload", severity: .warning,
         summary: "ppc64le: klp calls into a module take a `.stubs` slot per address the module is loaded at")
     /// `module_frob_arch_sections()`: "%s: doesn't contain .stubs.", ENOEXEC; the loader puts every

@@ -179,9 +179,9 @@ package struct ModprobePolicy: Sendable, Equatable {
             stubsLimitLine,
             "# module comes back (module_64.c apply_relocate_add()), so removing a patched module leaves its",
             "# part loaded and this file has no remove rules. ppc64's limit: a part's .stubs is sized once at",
-            "# load and each new address of a reloaded module takes a stub of it (no clear_relocate_add()); after",
-            "# a few reloads at new addresses the part no longer applies (stub_for_addr warning, \"failed to",
-            "# initialize patch\"). Then reload the part with the module, or keep the module loaded.",
+            "# load and each new address of a reloaded module takes a stub of it (no clear_relocate_add()); once",
+            "# its few spare stubs are used the kernel refuses to load the module (stub_for_addr warning,",
+            "# \"failed to initialize patch\"). Then reload the part with the module, or keep the module loaded.",
         ] : [
             "# No reload hazard: the target kernel (v6.3 or later) clears a part's klp relocations when its",
             "# module goes (clear_relocate_add()) and applies them again when it comes back, so removing a",

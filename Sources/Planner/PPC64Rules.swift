@@ -27,7 +27,7 @@ extension PlanningContext {
         if reported { return }
         if type.isTOCRelative {
             fail("ppc64-toc16-reference", location,
-                 "'\(reference.symbol)' is reached with R_PPC64_\(type), an offset from the TOC; the loader computes it against the loading module's own TOC (module_64.c my_r2()) and does not range-check TOC16_HA/LO, so a symbol of another object would be silently wrong; declare '\(reference.symbol)' extern and not hidden so gcc reaches it through a .toc slot (R_PPC64_ADDR64)")
+                 "'\(reference.symbol)' is reached with R_PPC64_\(type), an offset from the TOC; the loader computes it against the loading module's own TOC (module_64.c my_r2()) and does not range-check TOC16_HA/LO, so the address of a symbol of another object is silently wrong once it lies 2 GB or more from that TOC; declare '\(reference.symbol)' extern and not hidden so gcc reaches it through a .toc slot (R_PPC64_ADDR64)")
         } else if type.isStubbedCall, !Self.profilingCalls.contains(reference.symbol),
                   livepatch.callsWithoutNop.contains(Location(section: section.index, offset: entry.offset)) {
             fail("ppc64-call-without-nop", location,
