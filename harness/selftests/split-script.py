@@ -17,12 +17,15 @@ file names a test case; every difference from upstream's text comes from these r
               with the part's name for MODULE's, keeping of the callback lines
               ('<prefix>: pre_patch_callback: OBJ ...') only those of the part's own object.
               So a part whose module object is not loaded prints its enabling/transition
-              lines and no callback: the lines the split adds.
+              lines and no callback: the lines the split adds. A loop 'for V in WORDS; do'
+              whose body is one 'load_lp "$V"' gets MODULE's parts, in load order, for the
+              word MODULE in WORDS (one line or several up to 'done').
   R2 prefix:  a callback line keeps its prefix: it is pr_fmt's KBUILD_MODNAME, compiled into
               the code every part carries, so it stays MODULE's name.
   R3 disable/unload: 'disable_lp MODULE' and 'unload_lp MODULE', and their blocks
               ('% echo 0 > /sys/kernel/livepatch/MODULE/enabled', '% rmmod MODULE'), become one
-              per part in reverse load order, filtered as in R1.
+              per part in reverse load order, filtered as in R1. A loop as in R1 whose body
+              is one 'disable_lp "$V"' or 'unload_lp "$V"' gets the parts in reverse load order.
   R4 module notifier lines: a line that names MODULE's patch and a module
               ("applying patch 'MODULE' to loading module 'M'", "reverting patch ... on
               unloading module 'M'", "patch 'MODULE' failed for module 'M'") names the part of
@@ -40,9 +43,16 @@ file names a test case; every difference from upstream's text comes from these r
               lines for them); load_lp_nowait of MODULE (upstream's text shows a transition
               that does not complete: split, only the part whose function is busy stalls, the
               parts before it complete and run callbacks upstream's text says the transition
-              withholds, and no part after it can be enabled while it lasts: -EBUSY); any other use of MODULE in the script's commands (loops, sysfs reads,
-              counts of /sys/kernel/livepatch): script logic, not expected text; a line of the
-              expected text that names MODULE and none of the above.
+              withholds, and no part after it can be enabled while it lasts: -EBUSY); any other use
+              of MODULE in the script's commands (other loops, sysfs reads of the patch):
+              script logic, not expected text; a line of the expected text that names MODULE
+              and none of the above.
+  R7 counts:  the glob '/sys/kernel/livepatch/*' (upstream counts or lists the enabled
+              livepatches with it: mods=(/sys/kernel/livepatch/*)) lists livepatches, not
+              parts: anywhere in the script it becomes '$(klp_split_livepatches)', a function
+              the header defines that lists the same directory with the directory of each of
+              MODULE's parts (names from LOAD_ORDER) folded into MODULE's, once, and gives the
+              unmatched glob itself when the directory is empty, as bash does.
 
 SKIP_FILE gets one line per case not run: 'SCRIPT#N reason' (N: the case's start_test,
 1-based). Exit 0; 1 with one line on stderr when the inputs are not what this expects.
@@ -65,6 +75,9 @@ class NotExpressible(Exception):
 CALLBACK = re.compile(r"^(\S+): (pre|post)_(patch|unpatch)_callback: (\S+)")
 FAILED_OBJECT = re.compile(r"pre-patch callback failed for object '([^']+)'")
 NAMED_MODULE = re.compile(r"module '([^']+)'")
+FOR_LOOP = re.compile(r"^(\s*)for ([A-Za-z_][A-Za-z_0-9]*) in ([^;]*); do(?: (.*); done)?$")
+PATCH_GLOB = "/sys/kernel/livepatch/*"
+PART_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
 def main(argv):
@@ -85,6 +98,8 @@ def main(argv):
         plan = json.load(f)
     object_of = {p["name"]: p["object"] for p in plan["parts"]}
     for p in parts:
+        if not PART_NAME.match(p):
+            die(f"{load_order}: not a module name: {p}")
         if p not in object_of:
             die(f"{load_order}: part {p} is not in {plan_json}")
     part_of = {object_of[p]: p for p in parts}
@@ -129,6 +144,21 @@ def main(argv):
     out += lines[end:]
     header = (f"# written by harness/selftests/split-script.py from upstream's {name}: {module} is loaded\n"
               f"# as its parts {' '.join(parts)} (docs/harness.md, \"The multi-part rule\")\n")
+    # R7: the glob that counts or lists livepatches lists livepatches, not parts
+    if any(PATCH_GLOB in l for l in out):
+        out = [l.replace(PATCH_GLOB, "$(klp_split_livepatches)") for l in out]
+        header += ("# R7: what upstream's /sys/kernel/livepatch/* lists, a part's directory folded into its\n"
+                   "# livepatch's (no match: the glob itself, as bash leaves it)\n"
+                   "klp_split_livepatches() {\n"
+                   "\tlocal d n seen=' '\n"
+                   "\tfor d in /sys/kernel/livepatch/*; do\n"
+                   "\t\tn=${d##*/}\n"
+                   f"\t\tcase $n in {'|'.join(parts)}) n={module} ;; esac\n"
+                   "\t\tcase $seen in *\" $n \"*) continue ;; esac\n"
+                   "\t\tseen=\"$seen$n \"\n"
+                   "\t\techo \"/sys/kernel/livepatch/$n\"\n"
+                   "\tdone\n"
+                   "}\n")
     with open(out_script, "w") as f:
         f.write(out[0] + "\n" + header + "\n".join(out[1:]))
     with open(skip_file, "a") as f:
@@ -175,6 +205,34 @@ def translate(case, ref, parts, object_of, part_of, resolve, module):
         i += 1
         if not ref.search(l):
             out.append(l)
+            continue
+        loop = FOR_LOOP.match(l)
+        if loop:                                                    # R1, R3: loops
+            body, j = [], i
+            if loop.group(4) is None:
+                while j < len(case) and not re.match(r"^\s*done$", case[j]):
+                    body.append(case[j])
+                    j += 1
+                if j == len(case):
+                    raise NotExpressible(f"'{l.strip()}' has no 'done'")
+                j += 1
+            else:
+                body = [loop.group(4)]
+            cmds = [b for b in body if b.strip()]
+            var = loop.group(2)
+            m = re.match(r"^\s*(load_lp|unload_lp|disable_lp) (\"\$" + var + r"\"|\$" + var + r"|\"\$\{" + var + r"\}\")$", cmds[0]) if len(cmds) == 1 else None
+            if not m:
+                raise NotExpressible(f"'{l.strip()}' loops over {module} with a body other than one "
+                                     "load_lp/unload_lp/disable_lp of the loop variable: script logic, not expected text")
+            order = parts if m.group(1) == "load_lp" else list(reversed(parts))
+            words = []
+            for w in loop.group(3).split():
+                words += order if ref.fullmatch(w.strip('"')) else [w]
+            out.append(f"{loop.group(1)}for {var} in {' '.join(words)}; do" +
+                       (f" {loop.group(4)}; done" if loop.group(4) is not None else ""))
+            if loop.group(4) is None:
+                out += case[i:j]
+                i = j
             continue
         m = re.match(r"^(load_lp|load_failing_mod|disable_lp|unload_lp|set_pre_patch_ret) (\S+)((?: \S+)*)$", l)
         if not m or not ref.fullmatch(m.group(2)):

@@ -1,6 +1,18 @@
 #!/bin/bash
 # written by harness/selftests/split-script.py from upstream's test-demo.sh: lp_demo is loaded
 # as its parts lp_demo lp_demo__mod_a (docs/harness.md, "The multi-part rule")
+# R7: what upstream's /sys/kernel/livepatch/* lists, a part's directory folded into its
+# livepatch's (no match: the glob itself, as bash leaves it)
+klp_split_livepatches() {
+	local d n seen=' '
+	for d in /sys/kernel/livepatch/*; do
+		n=${d##*/}
+		case $n in lp_demo|lp_demo__mod_a) n=lp_demo ;; esac
+		case $seen in *" $n "*) continue ;; esac
+		seen="$seen$n "
+		echo "/sys/kernel/livepatch/$n"
+	done
+}
 # A synthetic script in the form of the kernel's livepatch selftests (written for
 # split-script-test.sh, not copied from the kernel): lp_demo patches vmlinux and mod_a.
 
@@ -8,6 +20,7 @@
 
 MOD_LIVEPATCH=lp_demo
 MOD_TARGET=mod_a
+MOD_TARGET_OTHER=lp_other
 
 setup_config
 
@@ -78,5 +91,39 @@ modprobe: ERROR: could not insert 'lp_demo': No such device"
 
 # case 4 not run split: the failing part lp_demo__mod_a is not first in load order: lp_demo would stay loaded (the split is not atomic)
 # case 5 not run split: 'load_lp_nowait $MOD_LIVEPATCH': upstream's text has a transition that does not complete; split, only the transition of the part whose function is busy stalls, the parts before it complete and run callbacks upstream's transition withholds, and the kernel enables no part after it while it lasts (-EBUSY, one transition at a time): upstream's text says nothing of either
-# case 6 not run split: 'for mod in $MOD_LIVEPATCH; do load_lp "$mod"; done' uses lp_demo outside load_lp/load_failing_mod/disable_lp/unload_lp/set_pre_patch_ret: script logic, not expected text
+start_test "loops and a count of livepatches"
+
+for mod in $MOD_TARGET_OTHER lp_demo lp_demo__mod_a; do
+	load_lp "$mod"
+done
+
+mods=($(klp_split_livepatches))
+nmods=${#mods[@]}
+if [ "$nmods" -ne 2 ]; then
+	die "Expecting two modules listed, found $nmods"
+fi
+
+for mod in lp_demo__mod_a lp_demo; do disable_lp "$mod"; done
+loop_until 'mods=($(klp_split_livepatches)); nmods=${#mods[@]}; [[ "$nmods" -eq 1 ]]' ||
+	die "Expecting one module listed, found $nmods"
+for mod in lp_demo__mod_a lp_demo $MOD_TARGET_OTHER; do unload_lp "$mod"; done
+
+check_result "% modprobe $MOD_TARGET_OTHER
+% modprobe lp_demo
+livepatch: enabling patch 'lp_demo'
+$MOD_LIVEPATCH: pre_patch_callback: vmlinux
+livepatch: 'lp_demo': patching complete
+% modprobe lp_demo__mod_a
+livepatch: enabling patch 'lp_demo__mod_a'
+livepatch: 'lp_demo__mod_a': patching complete
+% echo 0 > /sys/kernel/livepatch/lp_demo__mod_a/enabled
+livepatch: 'lp_demo__mod_a': unpatching complete
+% echo 0 > /sys/kernel/livepatch/lp_demo/enabled
+livepatch: 'lp_demo': unpatching complete
+% rmmod lp_demo__mod_a
+% rmmod lp_demo
+% rmmod $MOD_TARGET_OTHER"
+
+# case 7 not run split: 'for mod in $MOD_LIVEPATCH; do load_lp "$mod"; echo "$mod"; done' loops over lp_demo with a body other than one load_lp/unload_lp/disable_lp of the loop variable: script logic, not expected text
+# case 8 not run split: 'grep -q 0 /sys/kernel/livepatch/$MOD_LIVEPATCH/transition' uses lp_demo outside load_lp/load_failing_mod/disable_lp/unload_lp/set_pre_patch_ret: script logic, not expected text
 exit 0

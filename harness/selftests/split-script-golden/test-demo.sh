@@ -6,6 +6,7 @@
 
 MOD_LIVEPATCH=lp_demo
 MOD_TARGET=mod_a
+MOD_TARGET_OTHER=lp_other
 
 setup_config
 
@@ -71,9 +72,43 @@ load_lp_nowait $MOD_LIVEPATCH
 
 check_result "% modprobe $MOD_LIVEPATCH"
 
-start_test "script logic"
+start_test "loops and a count of livepatches"
 
-for mod in $MOD_LIVEPATCH; do load_lp "$mod"; done
+for mod in $MOD_TARGET_OTHER $MOD_LIVEPATCH; do
+	load_lp "$mod"
+done
+
+mods=(/sys/kernel/livepatch/*)
+nmods=${#mods[@]}
+if [ "$nmods" -ne 2 ]; then
+	die "Expecting two modules listed, found $nmods"
+fi
+
+for mod in $MOD_LIVEPATCH; do disable_lp "$mod"; done
+loop_until 'mods=(/sys/kernel/livepatch/*); nmods=${#mods[@]}; [[ "$nmods" -eq 1 ]]' ||
+	die "Expecting one module listed, found $nmods"
+for mod in $MOD_LIVEPATCH $MOD_TARGET_OTHER; do unload_lp "$mod"; done
+
+check_result "% modprobe $MOD_TARGET_OTHER
+% modprobe $MOD_LIVEPATCH
+livepatch: enabling patch '$MOD_LIVEPATCH'
+$MOD_LIVEPATCH: pre_patch_callback: vmlinux
+livepatch: '$MOD_LIVEPATCH': patching complete
+% echo 0 > /sys/kernel/livepatch/$MOD_LIVEPATCH/enabled
+livepatch: '$MOD_LIVEPATCH': unpatching complete
+% rmmod $MOD_LIVEPATCH
+% rmmod $MOD_TARGET_OTHER"
+
+start_test "script logic: a loop that does more"
+
+for mod in $MOD_LIVEPATCH; do load_lp "$mod"; echo "$mod"; done
+
+check_result ""
+
+start_test "script logic: a sysfs read"
+
+load_lp $MOD_LIVEPATCH
+grep -q 0 /sys/kernel/livepatch/$MOD_LIVEPATCH/transition
 
 check_result ""
 
