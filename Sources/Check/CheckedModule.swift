@@ -188,12 +188,12 @@ package struct CheckedModule: Sendable {
         })
     }
 
-    /// `SHN_UNDEF` symbols with a name: what the loader resolves and depmod records. Not ppc64le's
-    /// `.TOC.`, which the loader sets itself (arch/powerpc/kernel/module_64.c `find_dot_toc()`).
+    /// `SHN_UNDEF` symbols with a name: what the loader resolves and depmod records. Not the one the
+    /// loader sets itself (`Architecture.loaderProvidedSymbol`, ppc64le's `.TOC.`).
     package var undefinedSymbols: [Symbol] {
         symbols.filter {
             $0.index != 0 && $0.sectionIndex == .undefined && !$0.name.isEmpty && $0.type != .section && $0.type != .file
-                && !(architecture == .ppc64le && $0.name == ".TOC.")
+                && $0.name != architecture.loaderProvidedSymbol
         }
     }
 

@@ -18,7 +18,7 @@ enum PPC64Rules {
                 let location = "\(table.section.name)+0x\(String(entry.offset, radix: 16))"
                 let name = entry.symbolIndex < module.symbols.count ? module.symbols[entry.symbolIndex].name : "#\(entry.symbolIndex)"
                 if type.isTOCRelative {
-                    findings.add(.ppc64TOC16KlpRela, module.file, location, Messages.ppc64TOC16(type: "R_PPC64_\(type)", symbol: name))
+                    findings.add(.ppc64TOC16KlpRela, module.file, location, Messages.ppc64TOC16(type: module.architecture.relocationName(type: entry.type), symbol: name))
                 } else if type.isStubbedCall {
                     if module.callsWithoutNop.contains(Location(section: table.targetIndex, offset: entry.offset)) {
                         findings.add(.ppc64CallWithoutNop, module.file, location, Messages.ppc64CallWithoutNop(symbol: name))

@@ -79,6 +79,17 @@ package enum Architecture: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The undefined symbol the module loader sets itself rather than resolving it against an
+    /// export: ppc64le's `.TOC.`, the module's own TOC pointer (arch/powerpc/kernel/module_64.c:
+    /// `dedotify()` keeps the name, `apply_relocate_add()` "First time we're called, we can fix up
+    /// .TOC."). Nil on x86-64.
+    package var loaderProvidedSymbol: String? {
+        switch self {
+        case .x86_64: nil
+        case .ppc64le: ".TOC."
+        }
+    }
+
     /// The relocation type's C name (`R_X86_64_PLT32`, `R_PPC64_REL24`), else its number.
     package func relocationName(type: UInt32) -> String {
         switch self {

@@ -6,11 +6,10 @@ import Livepatch
 /// arch/powerpc/kernel/module_64.c `apply_relocate_add()` (6.12), resolves only in some forms.
 /// Seen on the lab kernel (/work/shared/kernel-lab/ppc64le/README.md).
 extension PlanningContext {
-    /// ppc64le's undefined `.TOC.`: the module loader sets it to the module's own TOC pointer
-    /// (module_64.c `dedotify()` keeps the name, `apply_relocate_add()` "First time we're called,
-    /// we can fix up .TOC."), so every part keeps it as it is; it is nobody's export.
+    /// The undefined symbol the module loader sets itself (`Architecture.loaderProvidedSymbol`,
+    /// ppc64le's `.TOC.`): every part keeps it as it is; it is nobody's export.
     func isLoaderProvided(_ symbol: Symbol) -> Bool {
-        livepatch.architecture == .ppc64le && symbol.sectionIndex == .undefined && symbol.name == ".TOC."
+        symbol.sectionIndex == .undefined && symbol.name == livepatch.architecture.loaderProvidedSymbol
     }
 
     /// The profiling calls `restore_r2()` exempts from the nop rule (module_64.c
@@ -27,7 +26,7 @@ extension PlanningContext {
         if reported { return }
         if type.isTOCRelative {
             fail("ppc64-toc16-reference", location,
-                 "'\(reference.symbol)' is reached with R_PPC64_\(type), an offset from the TOC; the loader computes it against the loading module's own TOC (module_64.c my_r2()) and does not range-check TOC16_HA/LO, so the address of a symbol of another object is silently wrong once it lies 2 GB or more from that TOC; declare '\(reference.symbol)' extern and not hidden so gcc reaches it through a .toc slot (R_PPC64_ADDR64)")
+                 "'\(reference.symbol)' is reached with \(livepatch.architecture.relocationName(type: entry.type)), an offset from the TOC; the loader computes it against the loading module's own TOC (module_64.c my_r2()) and does not range-check TOC16_HA/LO, so the address of a symbol of another object is silently wrong once it lies 2 GB or more from that TOC; declare '\(reference.symbol)' extern and not hidden so gcc reaches it through a .toc slot (R_PPC64_ADDR64)")
         } else if type.isStubbedCall, !Self.profilingCalls.contains(reference.symbol),
                   livepatch.callsWithoutNop.contains(Location(section: section.index, offset: entry.offset)) {
             fail("ppc64-call-without-nop", location,
