@@ -225,8 +225,7 @@ struct SectionSelection {
                 let symbol = livepatch.symbols[entry.symbolIndex]
                 guard symbol.isDefinedInSection, tables.contains(Int(symbol.sectionIndex.rawValue)),
                       keepsRelocation(section: relocations.targetIndex, offset: entry.offset) else { continue }
-                let offset = ReferenceClassifierOffsets.referenced(symbol: symbol, relocation: entry,
-                                                                   architecture: livepatch.architecture)
+                let offset = livepatch.architecture.referencedOffset(symbolValue: symbol.value, relocation: entry)
                 used[Int(symbol.sectionIndex.rawValue), default: []].insert(offset / AddressTable.slotSize)
             }
         }

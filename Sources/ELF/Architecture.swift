@@ -90,6 +90,14 @@ package enum Architecture: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The offset a relocation refers to inside its symbol's section: `S + A` plus the type's bias
+    /// (`referencedOffsetBias(type:)`), clamped at 0. (`RelocationSection.referencedOffset` also
+    /// counts an instruction's immediate after the field, for code whose bytes it knows.)
+    package func referencedOffset(symbolValue: UInt64, relocation: Relocation) -> UInt64 {
+        let offset = Int64(bitPattern: symbolValue) &+ relocation.addend &+ referencedOffsetBias(type: relocation.type)
+        return UInt64(max(0, offset))
+    }
+
     /// The relocation type's C name (`R_X86_64_PLT32`, `R_PPC64_REL24`), else its number.
     package func relocationName(type: UInt32) -> String {
         switch self {

@@ -32,8 +32,7 @@ package struct AddressTable {
                 guard symbol.isDefinedInSection else { continue }
                 let section = Int(symbol.sectionIndex.rawValue)
                 guard section < roles.count else { continue }
-                let offset = ReferenceClassifierOffsets.referenced(symbol: symbol, relocation: entry,
-                                                                   architecture: livepatch.architecture)
+                let offset = livepatch.architecture.referencedOffset(symbolValue: symbol.value, relocation: entry)
                 if roles[table.targetIndex] == .addressTable {
                     if roles[section] == .content {
                         targets[table.targetIndex, default: [:]][entry.offset / Self.slotSize, default: []]

@@ -39,7 +39,7 @@ extension PlanningContext {
         guard symbol.isDefinedInSection else { return nil }
         let targetSection = Int(symbol.sectionIndex.rawValue)
         guard ownership.roles[targetSection] == .content else { return nil }
-        let target = Location(section: targetSection, offset: referenced ?? Self.referencedOffset(symbol: symbol, relocation: entry, architecture: livepatch.architecture))
+        let target = Location(section: targetSection, offset: referenced ?? livepatch.architecture.referencedOffset(symbolValue: symbol.value, relocation: entry))
         let carriers = ownership.partsCarrying(section: targetSection, offset: target.offset)
         if carriers.contains(part) { return nil }
         let name = symbol.type == .section ? livepatch.describe(target) : symbol.name
@@ -70,13 +70,6 @@ extension PlanningContext {
                     reason: allowed ? "defined in part '\(ownerName)'; \(object) depends on \(ownerObject)"
                                     : "defined in part '\(ownerName)'; \(object) does not depend on \(ownerObject)",
                     ok: allowed)
-    }
-
-    /// The offset a relocation refers to inside its symbol's section: `S + A`, plus the
-    /// architecture's bias for the type (4 for the x86-64 PC-relative types whose addend is biased
-    /// by their 4-byte field: `Architecture.referencedOffsetBias(type:)`), clamped at 0.
-    static func referencedOffset(symbol: Symbol, relocation: Relocation, architecture: Architecture) -> UInt64 {
-        ReferenceClassifierOffsets.referenced(symbol: symbol, relocation: relocation, architecture: architecture)
     }
 
     mutating func classifyExternal(
@@ -230,13 +223,5 @@ extension PlanningContext {
         fail("unresolved-symbol", location,
               "'\(name)' is neither exported (Module.symvers) nor found in \(searched.joined(separator: ", ")); check the spelling or pass the right kernel world")
         return make(name, .unresolved, nil, nil, "none (error)", "found nowhere", false)
-    }
-}
-
-/// `PlanningContext.referencedOffset`, for code that has no planning context (`AddressTable`).
-package enum ReferenceClassifierOffsets {
-    package static func referenced(symbol: Symbol, relocation: Relocation, architecture: Architecture) -> UInt64 {
-        let offset = Int64(bitPattern: symbol.value) &+ relocation.addend &+ architecture.referencedOffsetBias(type: relocation.type)
-        return UInt64(max(0, offset))
     }
 }
